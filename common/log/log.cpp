@@ -3,6 +3,8 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <filesystem>
+
 namespace cni::log {
 
 namespace {
@@ -38,6 +40,14 @@ void apply(const Settings& settings) {
     }
   }
   if (settings.file && !settings.file->empty()) {
+    // spdlog would create missing parent directories; a config key must not do that.
+    auto parent = std::filesystem::path(*settings.file).parent_path();
+    std::error_code ec;
+    if (!parent.empty() && !std::filesystem::is_directory(parent, ec)) {
+      spdlog::warn("cannot open log file \"{}\": no directory {}; logging to stderr",
+                   *settings.file, parent.string());
+      return;
+    }
     try {
       install(std::make_shared<spdlog::sinks::basic_file_sink_st>(*settings.file));
     } catch (const spdlog::spdlog_ex& e) {
