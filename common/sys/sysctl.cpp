@@ -12,8 +12,20 @@
 namespace cni::sys {
 
 namespace {
-// "net.ipv4.conf.eth0.forwarding" -> "/proc/sys/net/ipv4/conf/eth0/forwarding". A key already in
-// slash form keeps its dots (interface names such as "eth0.100" contain dots).
+
+bool valid_key(std::string_view k) {
+  if (k.empty() || k.find('\0') != std::string_view::npos) return false;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = k.find('/', start);
+    const std::string_view part =
+        k.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    if (part.empty() || part == "." || part == "..") return false;
+    if (end == std::string_view::npos) return true;
+    start = end + 1;
+  }
+}
+
 std::string sysctl_path(std::string_view key) {
   std::string k(key);
   if (k.find('/') == std::string::npos) {
@@ -21,50 +33,57 @@ std::string sysctl_path(std::string_view key) {
       if (c == '.') c = '/';
     }
   }
-  if (k.empty() || k.front() == '/' || k.find("..") != std::string::npos ||
-      k.find('\0') != std::string::npos) {
-    throw Error(Code::System, "invalid sysctl key \"" + std::string(key) + "\"");
-  }
+  if (!valid_key(k)) throw Error(Code::System, "sysctl: invalid key \"" + std::string(key) + "\"");
   return "/proc/sys/" + k;
 }
 
 std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\t'))
-    s.pop_back();
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
   return s;
 }
+
+[[noreturn]] void fail(std::string_view key, std::string_view value, bool writing, int err) {
+  std::string msg = "sysctl " + std::string(key);
+  if (writing) msg += "=" + std::string(value);
+  throw Error(Code::System, msg + ": " + std::strerror(err));
+}
+
 }  // namespace
 
 std::optional<std::string> read_sysctl(std::string_view key) {
-  auto path = sysctl_path(key);
+  const auto path = sysctl_path(key);
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
     if (errno == ENOENT) return std::nullopt;
-    throw Error(Code::System, "read sysctl " + std::string(key) + ": " + std::strerror(errno));
+    fail(key, {}, false, errno);
   }
   std::string out;
   char buf[256];
-  ssize_t n;
-  while ((n = ::read(fd.get(), buf, sizeof buf)) > 0)
-    out.append(buf, static_cast<size_t>(n));
-  if (n < 0) {
-    throw Error(Code::System, "read sysctl " + std::string(key) + ": " + std::strerror(errno));
+  while (true) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, static_cast<std::size_t>(n));
+    } else if (n == 0) {
+      break;
+    } else if (errno != EINTR) {
+      fail(key, {}, false, errno);
+    }
   }
-  return trim(out);
+  return trim(std::move(out));
 }
 
 void write_sysctl(std::string_view key, std::string_view value) {
-  if (auto cur = read_sysctl(key); cur && *cur == value) return;
-  auto path = sysctl_path(key);
-  auto fail = [&](int err) {
-    return Error(Code::System, "sysctl " + std::string(key) + "=" + std::string(value) + ": " +
-                                   std::strerror(err));
-  };
+  const auto path = sysctl_path(key);
+  if (auto current = read_sysctl(key); current && *current == value) return;
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd) throw fail(errno);
-  if (::write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size())) {
-    throw fail(errno);
-  }
+  if (!fd) fail(key, value, true, errno);
+  // One write: the kernel parses each write() to a sysctl file on its own.
+  ssize_t n;
+  do {
+    n = ::write(fd.get(), value.data(), value.size());
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) fail(key, value, true, errno);
+  if (static_cast<std::size_t>(n) != value.size()) fail(key, value, true, EIO);
 }
 
 }  // namespace cni::sys

@@ -6,12 +6,21 @@
 
 namespace cni::sys {
 
-/// Reads a sysctl ("net/ipv4/ip_forward" or "net.ipv4.ip_forward"), trimmed; nullopt when the
-/// key does not exist. /proc/sys/net reflects the network namespace of the calling thread at
-/// open time: enter the target namespace first (netns::Enter).
+// Keys are "net/ipv4/ip_forward" or "net.ipv4.ip_forward". A key containing a '/' is taken as
+// a path as is, so its dots stay (interface names such as "eth0.100" contain dots); a key
+// without one has its dots turned into '/'. Keys with an empty, "." or ".." component, or
+// starting with '/', are refused (cni::Error(System)): a key never leaves /proc/sys.
+//
+// Namespaces: /proc/sys/net shows the network namespace of the thread that OPENS the file, at
+// open time. To read or write a container's sysctls, enter its namespace first
+// (netns::Enter); these functions then act there. Non-net keys are global.
+
+/// Reads a sysctl, trailing whitespace trimmed; nullopt when the key does not exist. Throws
+/// cni::Error(System) "sysctl <key>: <strerror>" on any other failure.
 std::optional<std::string> read_sysctl(std::string_view key);
 
-/// Writes a sysctl unless it already holds `value`. Throws cni::Error(System) naming the key.
+/// Writes `value` to a sysctl, unless it already holds exactly that value (trimmed), in which
+/// case nothing is written. Throws cni::Error(System) "sysctl <key>=<value>: <strerror>".
 void write_sysctl(std::string_view key, std::string_view value);
 
 }  // namespace cni::sys

@@ -1,0 +1,118 @@
+#include "cni/delegate.hpp"
+
+#include <unistd.h>
+
+#include "cni/error.hpp"
+#include "cni/validate.hpp"
+#include "sys/process.hpp"
+
+extern char** environ;
+
+namespace cni {
+
+using nlohmann::json;
+
+namespace {
+// The protocol variables are set from the request; everything else passes through.
+bool is_protocol_var(std::string_view kv) {
+  for (std::string_view k : {"CNI_COMMAND=", "CNI_CONTAINERID=", "CNI_NETNS=", "CNI_IFNAME=",
+                             "CNI_ARGS=", "CNI_PATH="}) {
+    if (kv.substr(0, k.size()) == k) return true;
+  }
+  return false;
+}
+
+std::string join_args(const CniArgs& args) {
+  std::string s;
+  for (const auto& [k, v] : args.pairs())
+    s += (s.empty() ? "" : ";") + k + "=" + v;
+  return s;
+}
+
+std::string join_path(const std::vector<std::string>& dirs) {
+  std::string s;
+  for (const auto& d : dirs)
+    s += (s.empty() ? "" : ":") + d;
+  return s;
+}
+
+std::vector<std::string> delegate_env(const Request& req, Command command) {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    if (!is_protocol_var(*e)) env.emplace_back(*e);
+  }
+  env.push_back("CNI_COMMAND=" + std::string(to_string(command)));
+  env.push_back("CNI_CONTAINERID=" + req.container_id);
+  env.push_back("CNI_NETNS=" + req.netns_path);
+  env.push_back("CNI_IFNAME=" + req.ifname);
+  env.push_back("CNI_ARGS=" + join_args(req.args));
+  env.push_back("CNI_PATH=" + join_path(req.cni_path));
+  return env;
+}
+
+std::string snippet(const std::string& s) {
+  return s.size() > 200 ? s.substr(0, 200) + "..." : s;
+}
+
+// Runs the delegate; on failure rethrows its CNI error (or describes the failure).
+std::string run_delegate(const Request& req, std::string_view type, Command command) {
+  auto path = find_plugin(type, req.cni_path, "ipam.type");
+  auto r = sys::run_process(path, delegate_env(req, command), req.stdin_data);
+  if (r.exit_code == 0) return r.out;
+  const std::string who(type);
+  json j = json::parse(r.out, nullptr, false);
+  if (j.is_object() && j.contains("code") && j["code"].is_number_unsigned() && j.contains("msg") &&
+      j["msg"].is_string()) {
+    std::string details = j.contains("details") && j["details"].is_string() ? j["details"] : "";
+    throw Error(static_cast<Code>(j["code"].get<unsigned>()),
+                who + ": " + j["msg"].get<std::string>(), details);
+  }
+  throw Error(Code::Ipam,
+              who + " " + std::string(to_string(command)) + " failed with exit code " +
+                  std::to_string(r.exit_code),
+              snippet(r.out));
+}
+}  // namespace
+
+std::string find_plugin(std::string_view type, const std::vector<std::string>& cni_path,
+                        std::string_view field) {
+  const std::string f(field);
+  if (type.empty()) throw Error(Code::InvalidConfig, f + ": missing plugin type");
+  if (!is_safe_name(type)) {
+    throw Error(Code::InvalidConfig, f + ": \"" + std::string(type) + "\" is not a plugin name");
+  }
+  if (cni_path.empty()) {
+    throw Error(Code::InvalidEnvironment,
+                "CNI_PATH: required to find plugin \"" + std::string(type) + "\"");
+  }
+  for (const auto& dir : cni_path) {
+    std::string candidate = dir + "/" + std::string(type);
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  throw Error(Code::InvalidConfig, f + ": failed to find plugin \"" + std::string(type) +
+                                       "\" in CNI_PATH " + join_path(cni_path));
+}
+
+Result delegate_add(const Request& req, std::string_view type) {
+  std::string out = run_delegate(req, type, Command::Add);
+  json j = json::parse(out, nullptr, false);
+  const std::string field = std::string(type) + " result";
+  if (!j.is_object()) {
+    throw Error(Code::Ipam, field + ": not a JSON object", snippet(out));
+  }
+  Version v = req.conf.version;
+  if (auto it = j.find("cniVersion"); it != j.end() && it->is_string()) {
+    if (auto parsed = parse_version(it->get<std::string>())) v = *parsed;
+  }
+  try {
+    return parse_result(j, v, field);
+  } catch (const Error& e) {
+    throw Error(Code::Ipam, e.msg(), e.details());
+  }
+}
+
+void delegate_call(const Request& req, std::string_view type, Command command) {
+  (void)run_delegate(req, type, command);
+}
+
+}  // namespace cni
