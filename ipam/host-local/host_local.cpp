@@ -1,0 +1,175 @@
+#include "host_local.hpp"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "allocator.hpp"
+#include "config.hpp"
+#include "disk_store.hpp"
+#include "resolv_conf.hpp"
+
+namespace cni::ipam {
+
+namespace {
+
+Attachment attachment_of(const Request& req) {
+  return {req.container_id, req.ifname};
+}
+
+std::string who_text(const Attachment& a) {
+  return "container " + a.container_id + " interface " + a.ifname;
+}
+
+// Why `path` (to be created with mkdir -p) could not be used, or "" when it can.
+std::string unusable_reason(const std::string& path) {
+  std::string p = path;
+  for (;;) {
+    struct stat st;
+    if (::stat(p.c_str(), &st) == 0) {
+      if (!S_ISDIR(st.st_mode)) return p + " is not a directory";
+      if (::faccessat(AT_FDCWD, p.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
+        return p + " is not writable: " + std::strerror(errno);
+      }
+      return {};
+    }
+    if (errno != ENOENT && errno != ENOTDIR) {
+      return "cannot stat " + p + ": " + std::strerror(errno);
+    }
+    auto slash = p.find_last_of('/');
+    if (slash == std::string::npos || p == "/") return "no existing parent of " + path;
+    p = slash == 0 ? "/" : p.substr(0, slash);
+  }
+}
+
+bool is_valid(const Owner& o, const std::vector<Attachment>& valid) {
+  return std::any_of(valid.begin(), valid.end(), [&](const Attachment& a) {
+    return o.kind == Owner::Kind::Pair ? o.is(a) : o.is_legacy_of(a.container_id);
+  });
+}
+
+}  // namespace
+
+Result cmd_add(const Request& req) {
+  auto cfg = parse_config(req.conf.raw, req.conf.version, req.args);
+  Result r;
+  if (!cfg.resolv_conf.empty()) r.dns = read_resolv_conf(cfg.resolv_conf);
+  r.routes = cfg.routes;
+  auto store = DiskStore::open(cfg.data_dir, cfg.network, DiskStore::Mode::Create);
+  try {
+    r.ips = allocate(cfg.range_sets, cfg.requested, *store, attachment_of(req));
+  } catch (...) {
+    store->commit();
+    throw;
+  }
+  store->commit();
+  for (const auto& ip : r.ips) {
+    spdlog::info("ADD {}: {} reserved in {}", req.container_id, ip.address.to_string(),
+                 cfg.network);
+  }
+  return r;
+}
+
+void cmd_del(const Request& req) {
+  auto data_dir = parse_data_dir(req.conf.raw);
+  auto store = DiskStore::open(data_dir, req.conf.name, DiskStore::Mode::ExistingOnly);
+  if (!store) return;  // nothing was ever reserved on this network
+  ErrorList errors;
+  for (const auto& ip : release_attachment(*store, attachment_of(req), errors)) {
+    spdlog::info("DEL {}: {} released in {}", req.container_id, ip.to_string(), req.conf.name);
+  }
+  store->commit();
+  errors.throw_if_any();
+}
+
+void cmd_check(const Request& req) {
+  auto cfg = parse_config(req.conf.raw, req.conf.version, req.args);
+  const auto who = attachment_of(req);
+  auto store = DiskStore::open(cfg.data_dir, cfg.network, DiskStore::Mode::ExistingOnly);
+  if (!store) {
+    throw Error(Code::CheckFailed, "CHECK: no address is reserved for " + who_text(who) + ": " +
+                                       cfg.data_dir + "/" + cfg.network + " does not exist");
+  }
+  auto held = held_by(*store, who);
+  store->commit();
+  for (std::size_t i = 0; i < cfg.range_sets.size(); ++i) {
+    const auto& set = cfg.range_sets[i];
+    bool found = std::any_of(held.begin(), held.end(),
+                             [&](const Reservation& h) { return set.contains(h.ip); });
+    if (!found) {
+      throw Error(Code::CheckFailed, "CHECK: no address is reserved for " + who_text(who) +
+                                         " in range set " + std::to_string(i) + " (" +
+                                         set.to_string() + ")");
+    }
+  }
+  if (!req.conf.prev_result) return;
+  for (const auto& ipc : req.conf.prev_result->ips) {
+    const auto& ip = ipc.address.address();
+    bool ours = std::any_of(cfg.range_sets.begin(), cfg.range_sets.end(),
+                            [&](const RangeSet& s) { return s.contains(ip); });
+    bool held_ip =
+        std::any_of(held.begin(), held.end(), [&](const Reservation& h) { return h.ip == ip; });
+    if (ours && !held_ip) {
+      throw Error(Code::CheckFailed, "CHECK: prevResult address " + ipc.address.to_string() +
+                                         " is not reserved for " + who_text(who));
+    }
+  }
+}
+
+void cmd_gc(const Request& req) {
+  auto data_dir = parse_data_dir(req.conf.raw);
+  auto store = DiskStore::open(data_dir, req.conf.name, DiskStore::Mode::ExistingOnly);
+  if (!store) return;
+  ErrorList errors;
+  std::size_t released = 0;
+  for (const auto& r : store->all()) {
+    if (is_valid(r.owner, req.valid_attachments)) continue;
+    try {
+      if (store->release(r.ip, r.owner)) {
+        ++released;
+        spdlog::info("GC: released {} of {} in {}", r.ip.to_string(), describe(r.owner),
+                     req.conf.name);
+      }
+    } catch (const Error& e) {
+      errors.add(e);
+    }
+  }
+  store->commit();
+  spdlog::info("GC {}: {} stale reservations released", req.conf.name, released);
+  errors.throw_if_any();
+}
+
+void cmd_status(const Request& req) {
+  auto cfg = parse_config(req.conf.raw, req.conf.version, CniArgs{});
+  const auto dir = cfg.data_dir + "/" + cfg.network;
+  if (auto reason = unusable_reason(dir); !reason.empty()) {
+    throw Error(Code::NotAvailable, "STATUS: data directory unusable: " + reason);
+  }
+  std::vector<net::IpAddress> reserved;
+  try {
+    if (auto store = DiskStore::open(cfg.data_dir, cfg.network, DiskStore::Mode::ExistingOnly)) {
+      reserved = store->reserved_addresses();
+      store->commit();  // keeps an index rebuilt by this open
+    }
+  } catch (const Error& e) {
+    throw Error(Code::NotAvailable, "STATUS: " + e.msg(), e.details());
+  }
+  for (std::size_t i = 0; i < cfg.range_sets.size(); ++i) {
+    if (cfg.range_sets[i].free_count(reserved) == 0) {
+      throw Error(Code::NotAvailable, "STATUS: no IP addresses available in range set " +
+                                          std::to_string(i) + ": " + cfg.range_sets[i].to_string());
+    }
+  }
+}
+
+PluginFuncs host_local_plugin() {
+  return PluginFuncs{
+      .add = cmd_add, .del = cmd_del, .check = cmd_check, .status = cmd_status, .gc = cmd_gc};
+}
+
+}  // namespace cni::ipam
