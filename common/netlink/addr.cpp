@@ -1,66 +1,88 @@
 #include "netlink/addr.hpp"
 
 #include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
 #include <netlink/errno.h>
+
+#include <cstdint>
+#include <string>
 
 #include "cni/error.hpp"
 #include "netlink/convert.hpp"
-#include "netlink/error.hpp"
+#include "netlink/request.hpp"
 
 namespace cni::nl {
 
 namespace {
-AddrObjPtr build(const Link& link, const net::Prefix& prefix) {
-  AddrObjPtr a(rtnl_addr_alloc());
-  if (!a) throw Error(Code::Netlink, "allocate address: out of memory");
-  rtnl_addr_set_ifindex(a.get(), link.index());
-  rtnl_addr_set_family(a.get(), to_af(prefix.family()));
-  auto local = to_nl_addr(prefix);
-  check_nl(rtnl_addr_set_local(a.get(), local.get()), "set address", link.name());
-  rtnl_addr_set_prefixlen(a.get(), prefix.length());
-  return a;
+
+constexpr int kDumpAttempts = 5;
+
+// RTM_NEWADDR / RTM_DELADDR as Go's netlink addrHandle builds them: IFA_LOCAL and IFA_ADDRESS
+// both carry the address; flags above 8 bits go in IFA_FLAGS.
+MsgPtr build(int type, int flags, const LinkRef& link, const net::Prefix& prefix,
+             const AddrOptions& opts) {
+  std::uint32_t ifa_flags = 0;
+  if (opts.nodad) ifa_flags |= IFA_F_NODAD;
+  if (opts.noprefixroute) ifa_flags |= IFA_F_NOPREFIXROUTE;
+
+  ifaddrmsg hdr{};
+  hdr.ifa_family = static_cast<std::uint8_t>(to_af(prefix.family()));
+  hdr.ifa_prefixlen = static_cast<std::uint8_t>(prefix.length());
+  hdr.ifa_flags = static_cast<std::uint8_t>(ifa_flags & 0xff);
+  hdr.ifa_scope = static_cast<std::uint8_t>(opts.scope.value_or(RT_SCOPE_UNIVERSE));
+  hdr.ifa_index = static_cast<std::uint32_t>(link.index);
+
+  auto msg = new_request(type, flags, &hdr, sizeof hdr);
+  put_addr(msg.get(), IFA_LOCAL, prefix.address());
+  put_addr(msg.get(), IFA_ADDRESS, prefix.address());
+  if (type == RTM_NEWADDR && opts.broadcast && prefix.family() == net::Family::V4 &&
+      prefix.length() < 31) {
+    put_addr(msg.get(), IFA_BROADCAST, prefix.last());
+  }
+  if (ifa_flags > 0xff) put_u32(msg.get(), IFA_FLAGS, ifa_flags);
+  return msg;
 }
+
 }  // namespace
 
-bool add_address(Socket& sock, const Link& link, const net::Prefix& prefix, AddrOptions opts) {
-  auto a = build(link, prefix);
-  unsigned flags = 0;
-  if (opts.nodad) flags |= IFA_F_NODAD;
-  if (opts.noprefixroute) flags |= IFA_F_NOPREFIXROUTE;
-  if (flags) rtnl_addr_set_flags(a.get(), flags);
-  int rc = rtnl_addr_add(sock.get(), a.get(), NLM_F_EXCL);
+bool add_address(Socket& sock, const LinkRef& link, const net::Prefix& prefix,
+                 const AddrOptions& opts) {
+  const int rc = send(sock, build(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, link, prefix, opts));
   if (rc == -NLE_EXIST) return false;
-  check_nl(rc, "add address " + prefix.to_string() + " to", link.name());
+  if (rc < 0) fail_link(sock, rc, "add address " + prefix.to_string() + " to", link);
   return true;
 }
 
 std::vector<Address> list_addresses(Socket& sock, int ifindex, std::optional<net::Family> family) {
   nl_cache* raw = nullptr;
-  int rc;
-  for (int attempt = 0;; ++attempt) {
-    rc = rtnl_addr_alloc_cache(sock.get(), &raw);
-    if (rc != -NLE_DUMP_INTR || attempt >= 5) break;
+  int rc = 0;
+  for (int attempt = 0; attempt < kDumpAttempts; ++attempt) {
+    rc = rtnl_addr_alloc_cache(sock.request(), &raw);
+    if (rc != -NLE_DUMP_INTR) break;
   }
-  check_nl(rc, "list addresses of ifindex", std::to_string(ifindex));
+  if (rc < 0) {
+    sock.fail(rc, "list addresses", ifindex > 0 ? "of ifindex " + std::to_string(ifindex) : "");
+  }
   CachePtr cache(raw);
   std::vector<Address> out;
   for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
-    auto* a = reinterpret_cast<rtnl_addr*>(o);
-    if (rtnl_addr_get_ifindex(a) != ifindex) continue;
-    auto ip = from_nl_addr(rtnl_addr_get_local(a));
+    auto* a = reinterpret_cast<rtnl_addr*>(o);  // borrowed from the cache
+    const int index = rtnl_addr_get_ifindex(a);
+    if (ifindex > 0 && index != ifindex) continue;
+    const auto ip = from_nl_addr(rtnl_addr_get_local(a));
     if (!ip) continue;
     if (family && ip->family() != *family) continue;
     out.push_back({net::Prefix(*ip, rtnl_addr_get_prefixlen(a)), rtnl_addr_get_flags(a),
-                   rtnl_addr_get_scope(a)});
+                   rtnl_addr_get_scope(a), index});
   }
   return out;
 }
 
-bool delete_address(Socket& sock, const Link& link, const net::Prefix& prefix) {
-  auto a = build(link, prefix);
-  int rc = rtnl_addr_delete(sock.get(), a.get(), 0);
-  if (rc == -NLE_OBJ_NOTFOUND || rc == -NLE_NOADDR) return false;
-  check_nl(rc, "delete address " + prefix.to_string() + " from", link.name());
+bool delete_address(Socket& sock, const LinkRef& link, const net::Prefix& prefix) {
+  if (link.index <= 0) return false;
+  const int rc = send(sock, build(RTM_DELADDR, 0, link, prefix, AddrOptions{}));
+  if (rc == -NLE_NOADDR || rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND) return false;
+  if (rc < 0) fail_link(sock, rc, "delete address " + prefix.to_string() + " from", link);
   return true;
 }
 

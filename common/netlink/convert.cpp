@@ -2,7 +2,8 @@
 
 #include <sys/socket.h>
 
-#include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstring>
 
 #include "cni/error.hpp"
@@ -22,22 +23,26 @@ NlAddrPtr to_nl_addr(const net::IpAddress& a, int len) {
 
 std::optional<net::IpAddress> from_nl_addr(const nl_addr* a) {
   if (!a) return std::nullopt;
-  auto* na = const_cast<nl_addr*>(a);  // libnl getters take non-const pointers
-  const auto* bytes = static_cast<const unsigned char*>(nl_addr_get_binary_addr(na));
-  unsigned len = nl_addr_get_len(na);
-  switch (nl_addr_get_family(na)) {
-    case AF_INET:
+  const auto* bytes = static_cast<const std::uint8_t*>(nl_addr_get_binary_addr(a));
+  const unsigned len = nl_addr_get_len(a);
+  switch (nl_addr_get_family(a)) {
+    case AF_INET: {
       if (len != 4) return std::nullopt;
       return net::IpAddress::v4({bytes[0], bytes[1], bytes[2], bytes[3]});
+    }
     case AF_INET6: {
       if (len != 16) return std::nullopt;
       std::array<std::uint8_t, 16> b{};
-      std::memcpy(b.data(), bytes, 16);
+      std::memcpy(b.data(), bytes, b.size());
       return net::IpAddress::v6(b);
     }
     default:
       return std::nullopt;
   }
+}
+
+net::IpAddress zero_address(net::Family f) {
+  return f == net::Family::V4 ? net::IpAddress::v4({}) : net::IpAddress::v6({});
 }
 
 }  // namespace cni::nl

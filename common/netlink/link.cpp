@@ -3,15 +3,26 @@
 #include <net/if.h>
 #include <netlink/errno.h>
 
+#include <array>
+#include <cerrno>
+#include <cstdint>
+#include <string>
+
 #include "cni/error.hpp"
-#include "netlink/error.hpp"
 
 namespace cni::nl {
 
 namespace {
-bool is_not_found(int rc) {
-  int c = -rc;
-  return c == NLE_OBJ_NOTFOUND || c == NLE_NODEV;
+
+// Give up on a dump that keeps being interrupted by concurrent changes after this many tries.
+constexpr int kDumpAttempts = 5;
+
+bool is_gone(int rc) {
+  return rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND;
+}
+
+bool valid_name(std::string_view name) {
+  return !name.empty() && name.size() < IFNAMSIZ;
 }
 
 LinkPtr alloc_link() {
@@ -20,26 +31,71 @@ LinkPtr alloc_link() {
   return l;
 }
 
-// rtnl_link_change needs the original (for its ifindex) and the attributes to change.
-void change(Socket& sock, const Link& link, rtnl_link* changes, std::string_view op) {
-  check_nl(rtnl_link_change(sock.get(), link.raw(), changes, 0), op, link.name());
+// One RTM_NEWLINK (libnl falls back to RTM_SETLINK) carrying only the attributes set in
+// `changes`, for the link with ref.index.
+void change(Socket& sock, const LinkRef& ref, rtnl_link* changes, std::string_view op,
+            std::string_view suffix = {}) {
+  if (ref.index <= 0) {
+    // ifindex 0 would let the kernel pick a link by the name in `changes`: never send that.
+    throw nl_error(-NLE_NODEV, op, describe_link(sock, ref) + std::string(suffix),
+                   KernelError{ENODEV, ""});
+  }
+  auto orig = alloc_link();
+  rtnl_link_set_ifindex(orig.get(), ref.index);
+  const int rc = rtnl_link_change(sock.request(), orig.get(), changes, 0);
+  if (rc < 0) fail_link(sock, rc, op, ref, suffix);
 }
 
 std::optional<Link> get(Socket& sock, int ifindex, const char* name) {
   rtnl_link* out = nullptr;
-  int rc = rtnl_link_get_kernel(sock.get(), ifindex, name, &out);
+  const int rc = rtnl_link_get_kernel(sock.request(), ifindex, name, &out);
   if (rc < 0) {
-    if (is_not_found(rc)) return std::nullopt;
-    throw_nl(rc, "get link", name ? name : std::to_string(ifindex));
+    if (is_gone(rc)) return std::nullopt;
+    sock.fail(rc, "get link", name ? std::string(name) : "ifindex " + std::to_string(ifindex));
   }
-  return Link(LinkPtr(out));
+  return Link(LinkPtr(out));  // rtnl_link_get_kernel returns a reference we now own
 }
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// "aa:bb:cc:dd:ee:ff" or "aa-bb-cc-dd-ee-ff" (one separator throughout).
+std::optional<std::array<std::uint8_t, 6>> parse_mac(std::string_view s) {
+  if (s.size() != 17) return std::nullopt;
+  const char sep = s[2];
+  if (sep != ':' && sep != '-') return std::nullopt;
+  std::array<std::uint8_t, 6> out{};
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const std::size_t at = i * 3;
+    if (i > 0 && s[at - 1] != sep) return std::nullopt;
+    const int hi = hex_digit(s[at]);
+    const int lo = hex_digit(s[at + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<std::uint8_t>(hi * 16 + lo);
+  }
+  return out;
+}
+
 }  // namespace
+
+Link::Link(const Link& o) : link_(o.link_.get()) {
+  if (link_) nl_object_get(reinterpret_cast<nl_object*>(link_.get()));
+}
+
+Link& Link::operator=(const Link& o) {
+  if (this != &o) *this = Link(o);
+  return *this;
+}
 
 std::string Link::name() const {
   const char* n = rtnl_link_get_name(link_.get());
   return n ? n : "";
 }
+
 int Link::index() const {
   return rtnl_link_get_ifindex(link_.get());
 }
@@ -52,22 +108,23 @@ bool Link::is_up() const {
 int Link::mtu() const {
   return static_cast<int>(rtnl_link_get_mtu(link_.get()));
 }
-int Link::master() const {
-  return rtnl_link_get_master(link_.get());
-}
-std::uint8_t Link::oper_state() const {
-  return rtnl_link_get_operstate(link_.get());
-}
-int Link::peer_index() const {
-  return rtnl_link_get_link(link_.get());
+OperState Link::oper_state() const {
+  return static_cast<OperState>(rtnl_link_get_operstate(link_.get()));
 }
 
 std::string Link::mac() const {
-  nl_addr* a = rtnl_link_get_addr(link_.get());
-  if (!a || nl_addr_get_len(a) == 0) return "";
-  char buf[64];
-  nl_addr2str(a, buf, sizeof buf);
-  return buf;
+  const nl_addr* a = rtnl_link_get_addr(link_.get());
+  if (!a) return "";
+  const auto* bytes = static_cast<const std::uint8_t*>(nl_addr_get_binary_addr(a));
+  const unsigned len = nl_addr_get_len(a);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    if (i > 0) out += ':';
+    out += kHex[bytes[i] >> 4];
+    out += kHex[bytes[i] & 0xf];
+  }
+  return out;
 }
 
 std::string Link::kind() const {
@@ -75,9 +132,43 @@ std::string Link::kind() const {
   return t ? t : "";
 }
 
+std::optional<int> Link::master() const {
+  const int m = rtnl_link_get_master(link_.get());
+  return m > 0 ? std::optional<int>(m) : std::nullopt;
+}
+
+std::optional<int> Link::peer_index() const {
+  const int l = rtnl_link_get_link(link_.get());
+  return l > 0 ? std::optional<int>(l) : std::nullopt;
+}
+
+std::optional<int> Link::link_netnsid() const {
+  std::int32_t id = 0;
+  if (rtnl_link_get_link_netnsid(link_.get(), &id) < 0) return std::nullopt;
+  return id;
+}
+
+std::string describe_link(Socket& sock, const LinkRef& ref) {
+  if (!ref.name.empty()) return ref.name;
+  if (ref.index > 0) {
+    try {
+      if (auto l = find_link(sock, ref.index)) return l->name();
+    } catch (const Error&) {
+      // Only a label for a message: fall back to the ifindex.
+    }
+  }
+  return "ifindex " + std::to_string(ref.index);
+}
+
+void fail_link(Socket& sock, int rc, std::string_view op, const LinkRef& ref,
+               std::string_view suffix) {
+  const KernelError kernel = sock.kernel_error();  // describe_link may send another request
+  throw nl_error(rc, op, describe_link(sock, ref) + std::string(suffix), kernel);
+}
+
 std::optional<Link> find_link(Socket& sock, std::string_view name) {
-  if (name.empty() || name.size() >= IFNAMSIZ) return std::nullopt;
-  std::string n(name);
+  if (!valid_name(name)) return std::nullopt;
+  const std::string n(name);
   return get(sock, 0, n.c_str());
 }
 
@@ -88,75 +179,105 @@ std::optional<Link> find_link(Socket& sock, int ifindex) {
 
 std::vector<Link> list_links(Socket& sock) {
   nl_cache* raw = nullptr;
-  int rc;
-  // A dump interrupted by a concurrent change is retried (netlinksafe in the reference).
-  for (int attempt = 0;; ++attempt) {
-    rc = rtnl_link_alloc_cache(sock.get(), AF_UNSPEC, &raw);
-    if (rc != -NLE_DUMP_INTR || attempt >= 5) break;
+  int rc = 0;
+  for (int attempt = 0; attempt < kDumpAttempts; ++attempt) {
+    rc = rtnl_link_alloc_cache(sock.request(), AF_UNSPEC, &raw);
+    if (rc != -NLE_DUMP_INTR) break;
   }
-  check_nl(rc, "list links", "");
+  sock.check(rc, "list links", "");
   CachePtr cache(raw);
   std::vector<Link> out;
   for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
-    nl_object_get(o);
+    nl_object_get(o);  // the cache keeps its own reference
     out.emplace_back(LinkPtr(reinterpret_cast<rtnl_link*>(o)));
   }
   return out;
 }
 
-void set_up(Socket& sock, const Link& link) {
+void set_up(Socket& sock, const LinkRef& link) {
   auto c = alloc_link();
   rtnl_link_set_flags(c.get(), IFF_UP);
   change(sock, link, c.get(), "set link up");
 }
 
-void set_down(Socket& sock, const Link& link) {
+void set_down(Socket& sock, const LinkRef& link) {
   auto c = alloc_link();
   rtnl_link_unset_flags(c.get(), IFF_UP);
   change(sock, link, c.get(), "set link down");
 }
 
-void set_mtu(Socket& sock, const Link& link, int mtu) {
-  if (mtu <= 0)
-    throw Error(Code::InvalidConfig, "mtu: " + std::to_string(mtu) + " is not positive");
+void set_mtu(Socket& sock, const LinkRef& link, int mtu) {
+  const std::string op = "set MTU " + std::to_string(mtu) + " on";
+  if (mtu <= 0) {
+    throw Error(Code::InvalidConfig, op + " " + describe_link(sock, link) + ": not positive");
+  }
   auto c = alloc_link();
   rtnl_link_set_mtu(c.get(), static_cast<unsigned>(mtu));
-  change(sock, link, c.get(), "set MTU " + std::to_string(mtu) + " on");
+  change(sock, link, c.get(), op);
 }
 
-void set_mac(Socket& sock, const Link& link, std::string_view mac) {
-  nl_addr* raw = nullptr;
-  std::string m(mac);
-  if (nl_addr_parse(m.c_str(), AF_LLC, &raw) < 0 || nl_addr_get_len(raw) != 6) {
-    if (raw) nl_addr_put(raw);
-    throw Error(Code::InvalidConfig, "mac: \"" + m + "\" is not a MAC address");
+void set_mac(Socket& sock, const LinkRef& link, std::string_view mac) {
+  const std::string op = "set MAC " + std::string(mac) + " on";
+  const auto bytes = parse_mac(mac);
+  if (!bytes) {
+    throw Error(Code::InvalidConfig,
+                op + " " + describe_link(sock, link) + ": not a MAC address (aa:bb:cc:dd:ee:ff)");
   }
-  NlAddrPtr addr(raw);
+  NlAddrPtr addr(nl_addr_build(AF_LLC, bytes->data(), bytes->size()));
+  if (!addr) throw Error(Code::Netlink, "allocate MAC address: out of memory");
   auto c = alloc_link();
-  rtnl_link_set_addr(c.get(), addr.get());
-  change(sock, link, c.get(), "set MAC " + m + " on");
+  rtnl_link_set_addr(c.get(), addr.get());  // takes its own reference
+  change(sock, link, c.get(), op);
 }
 
-void rename(Socket& sock, const Link& link, std::string_view new_name) {
+void rename(Socket& sock, const LinkRef& link, std::string_view new_name) {
+  const std::string n(new_name);
+  if (!valid_name(n)) {
+    throw Error(Code::InvalidConfig, "rename " + describe_link(sock, link) + " to \"" + n +
+                                         "\": interface names are 1 to 15 bytes");
+  }
   auto c = alloc_link();
-  std::string n(new_name);
   rtnl_link_set_name(c.get(), n.c_str());
-  change(sock, link, c.get(), "rename to " + n + ":");
+  change(sock, link, c.get(), "rename", " to " + n);
 }
 
-void move_to_netns(Socket& sock, const Link& link, const netns::Handle& ns) {
+void move_to_netns(Socket& sock, const LinkRef& link, const netns::Handle& ns) {
   auto c = alloc_link();
   rtnl_link_set_ns_fd(c.get(), ns.fd());
-  change(sock, link, c.get(), "move to " + ns.path() + ":");
+  change(sock, link, c.get(), "move", " to netns " + ns.path());
 }
 
-bool remove_link(Socket& sock, const Link& link) {
+void set_master(Socket& sock, const LinkRef& link, int master_index) {
   auto c = alloc_link();
-  rtnl_link_set_ifindex(c.get(), link.index());
-  int rc = rtnl_link_delete(sock.get(), c.get());
+  rtnl_link_set_master(c.get(), master_index);
+  if (master_index > 0) {
+    change(sock, link, c.get(), "set master of", " to ifindex " + std::to_string(master_index));
+  } else {
+    change(sock, link, c.get(), "release", " from its master");
+  }
+}
+
+bool remove_link(Socket& sock, const LinkRef& link) {
+  if (link.index <= 0) return false;
+  auto c = alloc_link();
+  rtnl_link_set_ifindex(c.get(), link.index);
+  const int rc = rtnl_link_delete(sock.request(), c.get());
   if (rc < 0) {
-    if (is_not_found(rc)) return false;
-    throw_nl(rc, "delete link", link.name());
+    if (is_gone(rc)) return false;
+    fail_link(sock, rc, "delete link", link);
+  }
+  return true;
+}
+
+bool remove_link(Socket& sock, std::string_view name) {
+  if (!valid_name(name)) return false;
+  const std::string n(name);
+  auto c = alloc_link();
+  rtnl_link_set_name(c.get(), n.c_str());
+  const int rc = rtnl_link_delete(sock.request(), c.get());
+  if (rc < 0) {
+    if (is_gone(rc)) return false;
+    sock.fail(rc, "delete link", n);
   }
   return true;
 }
