@@ -3,18 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "cni/error.hpp"
+#include "support/errors.hpp"
 
 namespace cni {
 namespace {
 
-int code_of(auto&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return static_cast<int>(e.code());
-  }
-  return 0;
-}
+using test::code_of;
 
 TEST(CniArgs, EmptyHasNoPairs) {
   EXPECT_TRUE(CniArgs::parse("").pairs().empty());

@@ -3,18 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "cni/error.hpp"
+#include "support/errors.hpp"
 
 namespace cni {
 namespace {
 
-int code_of(auto&& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return static_cast<int>(e.code());
-  }
-  return 0;
-}
+using test::code_of;
 
 TEST(Validate, ContainerId) {
   EXPECT_EQ(code_of([] { validate_container_id("abc-123_x.y"); }), 0);

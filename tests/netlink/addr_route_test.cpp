@@ -13,6 +13,7 @@
 #include "netlink/link.hpp"
 #include "netlink/route.hpp"
 #include "netlink/socket.hpp"
+#include "support/errors.hpp"
 #include "support/temp_netns.hpp"
 
 namespace cni::nl {
@@ -25,15 +26,7 @@ net::IpAddress A(const char* s) {
   return *net::IpAddress::parse(s);
 }
 
-Error error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected a cni::Error";
-  return Error(Code::Internal, "none");
-}
+using test::error_of;
 
 // A throwaway namespace holding an up link "d0" (a veth with its peer up) and a socket inside.
 class RootNetlinkAddr : public ::testing::Test {

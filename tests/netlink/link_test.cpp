@@ -11,6 +11,7 @@
 #include "cni/error.hpp"
 #include "netlink/socket.hpp"
 #include "netns/netns.hpp"
+#include "support/errors.hpp"
 #include "support/temp_netns.hpp"
 
 namespace cni::nl {
@@ -45,15 +46,7 @@ class RootNetlink : public ::testing::Test {
   std::unique_ptr<Socket> sock_;
 };
 
-Error error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected a cni::Error";
-  return Error(Code::Internal, "none");
-}
+using test::error_of;
 
 TEST_F(RootNetlink, FindsLoopbackByNameAndIndex) {
   auto lo = find_link(*sock_, "lo");

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "cni/error.hpp"
+#include "support/errors.hpp"
 #include "support/temp_netns.hpp"
 
 namespace cni::netns {
@@ -19,13 +20,7 @@ namespace {
 // The code of the cni::Error that f() throws.
 template <typename F>
 Code code_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  ADD_FAILURE() << "expected a cni::Error";
-  return Code::Internal;
+  return test::error_of(std::forward<F>(f)).code();
 }
 
 class TempFiles : public ::testing::Test {

@@ -6,6 +6,7 @@
 
 #include "cni/error.hpp"
 #include "netns/netns.hpp"
+#include "support/errors.hpp"
 #include "support/temp_netns.hpp"
 
 namespace cni::sys {
@@ -13,15 +14,7 @@ namespace {
 
 constexpr const char* kForwarding = "net/ipv4/conf/all/forwarding";
 
-Error error_of(void (*f)()) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "expected a cni::Error";
-  return Error(Code::Internal, "none");
-}
+using test::error_of;
 
 TEST(Sysctl, ReadsSlashAndDotForms) {
   EXPECT_EQ(read_sysctl("kernel/ostype"), "Linux");
