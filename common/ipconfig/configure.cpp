@@ -1,0 +1,70 @@
+#include "ipconfig/configure.hpp"
+
+#include <algorithm>
+
+#include "netlink/addr.hpp"
+#include "netlink/route.hpp"
+#include "sys/sysctl.hpp"
+
+namespace cni::ipconfig {
+
+namespace {
+bool on_interface(const IpConfig& ip, int index) {
+  return ip.interface && *ip.interface == index;
+}
+
+// An IPv6 address needs IPv6 on (the namespace may have it off), and should survive the link
+// going down, as the reference does since v1.7.0.
+void enable_ipv6(const nl::Link& link) {
+  sys::write_sysctl("net/ipv6/conf/lo/disable_ipv6", "0");
+  sys::write_sysctl("net/ipv6/conf/" + link.name() + "/disable_ipv6", "0");
+  sys::write_sysctl("net/ipv6/conf/" + link.name() + "/keep_addr_on_down", "1");
+}
+}  // namespace
+
+Gateways gateways_for(const Result& r, int index) {
+  Gateways g;
+  for (const auto& ip : r.ips) {
+    if (!on_interface(ip, index) || !ip.gateway) continue;
+    auto& slot = ip.gateway->is_v4() ? g.v4 : g.v6;
+    if (!slot) slot = ip.gateway;
+  }
+  return g;
+}
+
+std::vector<nl::RouteSpec> routes_for(const Result& r, int index, int ifindex) {
+  auto gws = gateways_for(r, index);
+  std::vector<nl::RouteSpec> out;
+  for (const auto& route : r.routes) {
+    nl::RouteSpec s;
+    s.dst = route.dst.network();
+    s.ifindex = ifindex;
+    s.gw = route.gw ? route.gw : (route.dst.family() == net::Family::V4 ? gws.v4 : gws.v6);
+    if (route.priority) s.priority = route.priority;
+    if (route.mtu) s.mtu = route.mtu;
+    if (route.advmss) s.advmss = route.advmss;
+    s.table = route.table;
+    s.scope = route.scope;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void configure_interface(nl::Socket& sock, const nl::Link& link, const Result& r, int index,
+                         const Options& opts) {
+  bool v6 = std::any_of(r.ips.begin(), r.ips.end(), [&](const IpConfig& ip) {
+    return on_interface(ip, index) && !ip.address.address().is_v4();
+  });
+  if (v6) enable_ipv6(link);
+  for (const auto& ip : r.ips) {
+    if (!on_interface(ip, index)) continue;
+    (void)nl::add_address(sock, link, ip.address, {.nodad = !opts.dad});
+  }
+  nl::set_up(sock, link);
+  for (const auto& route : routes_for(r, index, link.index())) {
+    // A route the kernel already has (e.g. the subnet route of an address) is fine.
+    (void)nl::add_route(sock, route);
+  }
+}
+
+}  // namespace cni::ipconfig

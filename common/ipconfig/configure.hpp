@@ -1,0 +1,40 @@
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "cni/result.hpp"
+#include "netlink/link.hpp"
+#include "netlink/route.hpp"
+#include "netlink/socket.hpp"
+
+namespace cni::ipconfig {
+
+struct Options {
+  /// Run duplicate address detection on IPv6 addresses (the bridge's `enabledad`). Off by
+  /// default: addresses are added with IFA_F_NODAD, so ADD never waits for DAD.
+  bool dad = false;
+};
+
+/// The default gateway of each family among the result's addresses on interface `index`
+/// (the first address of the family that has one), as the reference's ConfigureIface.
+struct Gateways {
+  std::optional<net::IpAddress> v4;
+  std::optional<net::IpAddress> v6;
+};
+Gateways gateways_for(const Result& r, int index);
+
+/// Applies `r` to `link` as the reference's ConfigureIface does: adds every address of `r`
+/// whose `interface` is `index` (nothing is added for other interfaces), brings the link up,
+/// then adds every route of `r` through the link, via the route's gateway or else the
+/// default gateway of its family (a link route when there is none). Acts in the namespace of
+/// `sock`; the caller must be inside that namespace (netns::Enter) for the IPv6 sysctls.
+/// Throws cni::Error naming the address or route; what was added stays (the caller's rollback
+/// deletes the link).
+void configure_interface(nl::Socket& sock, const nl::Link& link, const Result& r, int index,
+                         const Options& opts = {});
+
+/// The routes `configure_interface` adds for `r`, in order (for CHECK and tests).
+std::vector<nl::RouteSpec> routes_for(const Result& r, int index, int ifindex);
+
+}  // namespace cni::ipconfig

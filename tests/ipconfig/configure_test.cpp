@@ -1,0 +1,114 @@
+#include "ipconfig/configure.hpp"
+
+#include <gtest/gtest.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+
+#include <algorithm>
+
+#include "netlink/addr.hpp"
+#include "netlink/route.hpp"
+#include "netns/netns.hpp"
+#include "support/temp_netns.hpp"
+
+namespace cni {
+namespace {
+
+net::Prefix P(const char* s) {
+  return *net::Prefix::parse(s);
+}
+net::IpAddress A(const char* s) {
+  return *net::IpAddress::parse(s);
+}
+
+Result dual_stack() {
+  Result r;
+  r.interfaces = {{.name = "veth1234"}, {.name = "eth0"}};
+  r.ips = {{.address = P("10.22.0.5/24"), .gateway = A("10.22.0.1"), .interface = 1},
+           {.address = P("fd22::5/64"), .gateway = A("fd22::1"), .interface = 1},
+           {.address = P("10.99.0.5/24"), .gateway = A("10.99.0.1"), .interface = 0}};
+  r.routes = {{.dst = P("0.0.0.0/0")},
+              {.dst = P("192.168.50.0/24"), .gw = A("10.22.0.254")},
+              {.dst = P("::/0")}};
+  return r;
+}
+
+TEST(Ipconfig, GatewaysComeFromTheInterfacesAddresses) {
+  auto g = ipconfig::gateways_for(dual_stack(), 1);
+  EXPECT_EQ(g.v4, A("10.22.0.1"));
+  EXPECT_EQ(g.v6, A("fd22::1"));
+  auto other = ipconfig::gateways_for(dual_stack(), 0);
+  EXPECT_EQ(other.v4, A("10.99.0.1"));
+  EXPECT_FALSE(other.v6.has_value());
+}
+
+TEST(Ipconfig, RoutesUseTheirOwnGatewayOrTheFamilyDefault) {
+  auto routes = ipconfig::routes_for(dual_stack(), 1, 7);
+  ASSERT_EQ(routes.size(), 3u);
+  EXPECT_EQ(routes[0].gw, A("10.22.0.1"));
+  EXPECT_EQ(routes[1].gw, A("10.22.0.254"));
+  EXPECT_EQ(routes[2].gw, A("fd22::1"));
+  for (const auto& r : routes)
+    EXPECT_EQ(r.ifindex, 7);
+}
+
+TEST(RootIpconfig, ConfiguresAddressesRoutesAndLinkState) {
+  CNI_REQUIRE_ROOT();
+  test::TempNetns ns;
+  ASSERT_TRUE(ns.ok());
+  ASSERT_TRUE(ns.ip("link add eth0 type veth peer name peer0"));
+  ASSERT_TRUE(ns.ip("link set peer0 up"));
+  auto handle = ns.handle();
+  netns::Enter enter(handle);
+  nl::Socket sock;
+  auto link = nl::find_link(sock, "eth0");
+  ASSERT_TRUE(link.has_value());
+
+  ipconfig::configure_interface(sock, *link, dual_stack(), 1);
+
+  EXPECT_TRUE(nl::find_link(sock, "eth0")->is_up());
+  auto addrs = nl::list_addresses(sock, link->index());
+  auto find = [&](const char* p) {
+    return std::find_if(addrs.begin(), addrs.end(),
+                        [&](const auto& a) { return a.prefix == P(p); });
+  };
+  ASSERT_NE(find("10.22.0.5/24"), addrs.end());
+  ASSERT_NE(find("fd22::5/64"), addrs.end());
+  EXPECT_FALSE(find("fd22::5/64")->flags & IFA_F_TENTATIVE) << "no DAD wait by default";
+  EXPECT_EQ(find("10.99.0.5/24"), addrs.end()) << "another interface's address";
+
+  auto v4 = nl::list_routes(sock, net::Family::V4, RT_TABLE_MAIN);
+  auto route = [&](const std::vector<nl::RouteSpec>& rs, const char* dst) {
+    return std::find_if(rs.begin(), rs.end(), [&](const auto& r) { return r.dst == P(dst); });
+  };
+  ASSERT_NE(route(v4, "0.0.0.0/0"), v4.end());
+  EXPECT_EQ(route(v4, "0.0.0.0/0")->gw, A("10.22.0.1"));
+  ASSERT_NE(route(v4, "192.168.50.0/24"), v4.end());
+  EXPECT_EQ(route(v4, "192.168.50.0/24")->gw, A("10.22.0.254"));
+  auto v6 = nl::list_routes(sock, net::Family::V6, RT_TABLE_MAIN);
+  ASSERT_NE(route(v6, "::/0"), v6.end());
+  EXPECT_EQ(route(v6, "::/0")->gw, A("fd22::1"));
+}
+
+TEST(RootIpconfig, DadWhenAsked) {
+  CNI_REQUIRE_ROOT();
+  test::TempNetns ns;
+  ASSERT_TRUE(ns.ok());
+  ASSERT_TRUE(ns.ip("link add eth0 type veth peer name peer0"));
+  ASSERT_TRUE(ns.ip("link set peer0 up"));
+  auto handle = ns.handle();
+  netns::Enter enter(handle);
+  nl::Socket sock;
+  auto link = nl::find_link(sock, "eth0");
+  Result r;
+  r.ips = {{.address = P("fd33::5/64"), .interface = 0}};
+  ipconfig::configure_interface(sock, *link, r, 0, {.dad = true});
+  auto addrs = nl::list_addresses(sock, link->index(), net::Family::V6);
+  auto it = std::find_if(addrs.begin(), addrs.end(),
+                         [](const auto& a) { return a.prefix == P("fd33::5/64"); });
+  ASSERT_NE(it, addrs.end());
+  EXPECT_TRUE(it->flags & IFA_F_TENTATIVE) << "DAD runs: the address starts tentative";
+}
+
+}  // namespace
+}  // namespace cni
