@@ -1,7 +1,10 @@
 #include "ipconfig/configure.hpp"
 
+#include <linux/rtnetlink.h>
+
 #include <algorithm>
 
+#include "cni/error.hpp"
 #include "netlink/addr.hpp"
 #include "netlink/route.hpp"
 #include "sys/sysctl.hpp"
@@ -50,6 +53,28 @@ std::vector<nl::RouteSpec> routes_for(const Result& r, int index, int ifindex) {
   return out;
 }
 
+std::vector<nl::RouteSpec> point_to_point_routes(const Result& r, int index, int ifindex) {
+  std::vector<nl::RouteSpec> out;
+  for (const auto& ip : r.ips) {
+    if (!on_interface(ip, index)) continue;
+    if (!ip.gateway) {
+      throw Error(Code::Ipam, "IPAM result: address " + ip.address.to_string() +
+                                  " has no gateway; a point-to-point link routes through it");
+    }
+    const auto& addr = ip.address.address();
+    out.push_back({.dst = net::Prefix(*ip.gateway, ip.gateway->bit_length()),
+                   .ifindex = ifindex,
+                   .scope = RT_SCOPE_LINK,
+                   .src = addr});
+    // When the gateway is the subnet itself (a /32 address), the link route is all there is.
+    if (ip.address.length() < addr.bit_length()) {
+      out.push_back(
+          {.dst = ip.address.network(), .gw = ip.gateway, .ifindex = ifindex, .src = addr});
+    }
+  }
+  return out;
+}
+
 void configure_interface(nl::Socket& sock, const nl::Link& link, const Result& r, int index,
                          const Options& opts) {
   bool v6 = std::any_of(r.ips.begin(), r.ips.end(), [&](const IpConfig& ip) {
@@ -58,9 +83,15 @@ void configure_interface(nl::Socket& sock, const nl::Link& link, const Result& r
   if (v6) enable_ipv6(link);
   for (const auto& ip : r.ips) {
     if (!on_interface(ip, index)) continue;
-    (void)nl::add_address(sock, link, ip.address, {.nodad = !opts.dad});
+    (void)nl::add_address(sock, link, ip.address,
+                          {.nodad = !opts.dad, .noprefixroute = opts.point_to_point});
   }
   nl::set_up(sock, link);
+  if (opts.point_to_point) {
+    for (const auto& route : point_to_point_routes(r, index, link.index())) {
+      (void)nl::add_route(sock, route);
+    }
+  }
   for (const auto& route : routes_for(r, index, link.index())) {
     // A route the kernel already has (e.g. the subnet route of an address) is fine.
     (void)nl::add_route(sock, route);

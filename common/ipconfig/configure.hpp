@@ -14,6 +14,11 @@ struct Options {
   /// Run duplicate address detection on IPv6 addresses (the bridge's `enabledad`). Off by
   /// default: addresses are added with IFA_F_NODAD, so ADD never waits for DAD.
   bool dad = false;
+  /// Route everything through each address's gateway, as the reference ptp plugin does: no
+  /// subnet route on the link (IFA_F_NOPREFIXROUTE); instead "<gw>/32 dev <link> scope link
+  /// src <ip>" and "<subnet> via <gw> src <ip>", before the result's routes. Every address of
+  /// the interface must then have a gateway.
+  bool point_to_point = false;
 };
 
 /// The default gateway of each family among the result's addresses on interface `index`
@@ -33,6 +38,9 @@ Gateways gateways_for(const Result& r, int index);
 /// deletes the link).
 void configure_interface(nl::Socket& sock, const nl::Link& link, const Result& r, int index,
                          const Options& opts = {});
+
+/// The gateway routes of point-to-point mode for the addresses of interface `index`.
+std::vector<nl::RouteSpec> point_to_point_routes(const Result& r, int index, int ifindex);
 
 /// The routes `configure_interface` adds for `r`, in order (for CHECK and tests).
 std::vector<nl::RouteSpec> routes_for(const Result& r, int index, int ifindex);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "cni/error.hpp"
 #include "netlink/addr.hpp"
 #include "netlink/route.hpp"
 #include "netns/netns.hpp"
@@ -108,6 +109,48 @@ TEST(RootIpconfig, DadWhenAsked) {
                          [](const auto& a) { return a.prefix == P("fd33::5/64"); });
   ASSERT_NE(it, addrs.end());
   EXPECT_TRUE(it->flags & IFA_F_TENTATIVE) << "DAD runs: the address starts tentative";
+}
+
+}  // namespace
+}  // namespace cni
+
+namespace cni {
+namespace {
+
+TEST(RootIpconfig, PointToPointRoutesEverythingThroughTheGateway) {
+  CNI_REQUIRE_ROOT();
+  test::TempNetns ns;
+  ASSERT_TRUE(ns.ok());
+  ASSERT_TRUE(ns.ip("link add eth0 type veth peer name peer0"));
+  ASSERT_TRUE(ns.ip("link set peer0 up"));
+  auto handle = ns.handle();
+  netns::Enter enter(handle);
+  nl::Socket sock;
+  auto link = nl::find_link(sock, "eth0");
+  Result r;
+  r.ips = {{.address = P("10.40.0.5/24"), .gateway = A("10.40.0.1"), .interface = 0}};
+  r.routes = {{.dst = P("0.0.0.0/0")}};
+  ipconfig::configure_interface(sock, *link, r, 0, {.point_to_point = true});
+  auto v4 = nl::list_routes(sock, net::Family::V4, RT_TABLE_MAIN);
+  auto route = [&](const char* dst) {
+    return std::find_if(v4.begin(), v4.end(), [&](const auto& x) { return x.dst == P(dst); });
+  };
+  ASSERT_NE(route("10.40.0.1/32"), v4.end());
+  EXPECT_EQ(route("10.40.0.1/32")->scope, RT_SCOPE_LINK);
+  EXPECT_EQ(route("10.40.0.1/32")->src, A("10.40.0.5"));
+  ASSERT_NE(route("10.40.0.0/24"), v4.end());
+  EXPECT_EQ(route("10.40.0.0/24")->gw, A("10.40.0.1")) << "the subnet goes via the gateway too";
+  ASSERT_NE(route("0.0.0.0/0"), v4.end());
+  EXPECT_EQ(route("0.0.0.0/0")->gw, A("10.40.0.1"));
+
+  Result no_gw;
+  no_gw.ips = {{.address = P("10.41.0.5/24"), .interface = 0}};
+  try {
+    ipconfig::configure_interface(sock, *link, no_gw, 0, {.point_to_point = true});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Code::Ipam);
+  }
 }
 
 }  // namespace
