@@ -23,7 +23,21 @@ void enable_ipv6(const nl::Link& link) {
   sys::write_sysctl("net/ipv6/conf/" + link.name() + "/disable_ipv6", "0");
   sys::write_sysctl("net/ipv6/conf/" + link.name() + "/keep_addr_on_down", "1");
 }
+// Without DAD on the link-local address too: the kernel sends no neighbour solicitation from a
+// link while its only link-local address is tentative, so the first packets would be lost.
+void skip_dad(const nl::Link& link) {
+  const std::string key = "net/ipv6/conf/" + link.name() + "/accept_dad";
+  if (sys::read_sysctl(key)) sys::write_sysctl(key, "0");  // absent: IPv6 is off
+}
 }  // namespace
+
+void enable_forwarding(const Result& r) {
+  bool v4 = false, v6 = false;
+  for (const auto& ip : r.ips)
+    (ip.address.address().is_v4() ? v4 : v6) = true;
+  if (v4) sys::write_sysctl("net/ipv4/ip_forward", "1");
+  if (v6) sys::write_sysctl("net/ipv6/conf/all/forwarding", "1");
+}
 
 Gateways gateways_for(const Result& r, int index) {
   Gateways g;
@@ -81,6 +95,7 @@ void configure_interface(nl::Socket& sock, const nl::Link& link, const Result& r
     return on_interface(ip, index) && !ip.address.address().is_v4();
   });
   if (v6) enable_ipv6(link);
+  if (!opts.dad) skip_dad(link);
   for (const auto& ip : r.ips) {
     if (!on_interface(ip, index)) continue;
     (void)nl::add_address(sock, link, ip.address,

@@ -12,7 +12,8 @@ namespace cni::ipconfig {
 
 struct Options {
   /// Run duplicate address detection on IPv6 addresses (the bridge's `enabledad`). Off by
-  /// default: addresses are added with IFA_F_NODAD, so ADD never waits for DAD.
+  /// default: addresses are added with IFA_F_NODAD and the link's accept_dad is 0 (so its
+  /// link-local address is usable at once too): ADD never waits for DAD.
   bool dad = false;
   /// Route everything through each address's gateway, as the reference ptp plugin does: no
   /// subnet route on the link (IFA_F_NOPREFIXROUTE); instead "<gw>/32 dev <link> scope link
@@ -38,6 +39,11 @@ Gateways gateways_for(const Result& r, int index);
 /// deletes the link).
 void configure_interface(nl::Socket& sock, const nl::Link& link, const Result& r, int index,
                          const Options& opts = {});
+
+/// Turns IP forwarding on (net.ipv4.ip_forward, net.ipv6.conf.all.forwarding) for each family
+/// that `r` has an address of, in the calling thread's namespace; a sysctl already at 1 is not
+/// written.
+void enable_forwarding(const Result& r);
 
 /// The gateway routes of point-to-point mode for the addresses of interface `index`.
 std::vector<nl::RouteSpec> point_to_point_routes(const Result& r, int index, int ifindex);
