@@ -73,6 +73,24 @@ expect_eq "its masquerade rule is gone" "$(masq_rules ctr4)" 0
 expect_eq "its reservation is gone" "$(ls "$data/vnet" | grep -c '^10\.' || true)" 0
 ip netns del "$c4"
 
+# --- STATUS and GC (CNI 1.1): GC drops the masquerade rule and reservation of a stale
+# attachment, keeps the valid one.
+conf11=$(printf '%s' "$conf4" | jq -c '.cniVersion = "1.1.0"')
+make_ns c5
+make_ns c6
+cni "$host" veth ADD keep "/run/netns/$c5" eth0 "$conf11"
+cni "$host" veth ADD stale "/run/netns/$c6" eth0 "$conf11"
+cni "$host" veth STATUS "" "" "" "$conf11"
+expect_eq "STATUS ready" "$RC:$OUT" "0:"
+gc=$(printf '%s' "$conf11" | jq -c '. + {"cni.dev/valid-attachments": [{"containerID":"keep","ifname":"eth0"}]}')
+cni "$host" veth GC "" "" "" "$gc"
+expect_eq "GC exits 0" "$RC:$OUT" "0:"
+expect_eq "GC kept the valid rule, dropped the stale one" "$(masq_rules keep):$(masq_rules stale)" "1:0"
+expect_eq "GC kept one reservation" "$(grep -l stale "$data"/vnet/10.* 2>/dev/null | wc -l):$(grep -l keep "$data"/vnet/10.* | wc -l)" "0:1"
+cni "$host" veth DEL keep "/run/netns/$c5" eth0 "$conf11"
+cni "$host" veth DEL stale "/run/netns/$c6" eth0 "$conf11"
+expect_eq "after DELs no masquerade rule" "$(masq_rules keep):$(masq_rules stale)" "0:0"
+
 # --- Dual stack: no DAD wait, IPv6 between containers at once.
 start=$(date +%s%N)
 cni "$host" veth ADD d1 "/run/netns/$c1" eth1 "$dual"
