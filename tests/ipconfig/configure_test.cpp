@@ -53,22 +53,38 @@ TEST(Ipconfig, RoutesUseTheirOwnGatewayOrTheFamilyDefault) {
     EXPECT_EQ(r.ifindex, 7);
 }
 
-TEST(RootIpconfig, ConfiguresAddressesRoutesAndLinkState) {
-  CNI_REQUIRE_ROOT();
-  test::TempNetns ns;
-  ASSERT_TRUE(ns.ok());
-  ASSERT_TRUE(ns.ip("link add eth0 type veth peer name peer0"));
-  ASSERT_TRUE(ns.ip("link set peer0 up"));
-  auto handle = ns.handle();
-  netns::Enter enter(handle);
-  nl::Socket sock;
-  auto link = nl::find_link(sock, "eth0");
-  ASSERT_TRUE(link.has_value());
+// A throwaway namespace holding a veth "eth0" (peer up), entered for the whole test.
+class RootIpconfig : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CNI_REQUIRE_ROOT();
+    ASSERT_TRUE(ns_.ok());
+    ASSERT_TRUE(ns_.ip("link add eth0 type veth peer name peer0"));
+    ASSERT_TRUE(ns_.ip("link set peer0 up"));
+    handle_.emplace(ns_.handle());
+    enter_.emplace(*handle_);
+    sock_.emplace();
+    auto l = nl::find_link(*sock_, "eth0");
+    ASSERT_TRUE(l.has_value());
+    link_.emplace(std::move(*l));
+  }
+  void TearDown() override {
+    sock_.reset();
+    enter_.reset();  // back in our namespace before ns_ is deleted
+  }
 
-  ipconfig::configure_interface(sock, *link, dual_stack(), 1);
+  test::TempNetns ns_;
+  std::optional<netns::Handle> handle_;
+  std::optional<netns::Enter> enter_;
+  std::optional<nl::Socket> sock_;
+  std::optional<nl::Link> link_;
+};
 
-  EXPECT_TRUE(nl::find_link(sock, "eth0")->is_up());
-  auto addrs = nl::list_addresses(sock, link->index());
+TEST_F(RootIpconfig, ConfiguresAddressesRoutesAndLinkState) {
+  ipconfig::configure_interface(*sock_, *link_, dual_stack(), 1);
+
+  EXPECT_TRUE(nl::find_link(*sock_, "eth0")->is_up());
+  auto addrs = nl::list_addresses(*sock_, link_->index());
   auto find = [&](const char* p) {
     return std::find_if(addrs.begin(), addrs.end(),
                         [&](const auto& a) { return a.prefix == P(p); });
@@ -78,7 +94,7 @@ TEST(RootIpconfig, ConfiguresAddressesRoutesAndLinkState) {
   EXPECT_FALSE(find("fd22::5/64")->flags & IFA_F_TENTATIVE) << "no DAD wait by default";
   EXPECT_EQ(find("10.99.0.5/24"), addrs.end()) << "another interface's address";
 
-  auto v4 = nl::list_routes(sock, net::Family::V4, RT_TABLE_MAIN);
+  auto v4 = nl::list_routes(*sock_, net::Family::V4, RT_TABLE_MAIN);
   auto route = [&](const std::vector<nl::RouteSpec>& rs, const char* dst) {
     return std::find_if(rs.begin(), rs.end(), [&](const auto& r) { return r.dst == P(dst); });
   };
@@ -86,25 +102,16 @@ TEST(RootIpconfig, ConfiguresAddressesRoutesAndLinkState) {
   EXPECT_EQ(route(v4, "0.0.0.0/0")->gw, A("10.22.0.1"));
   ASSERT_NE(route(v4, "192.168.50.0/24"), v4.end());
   EXPECT_EQ(route(v4, "192.168.50.0/24")->gw, A("10.22.0.254"));
-  auto v6 = nl::list_routes(sock, net::Family::V6, RT_TABLE_MAIN);
+  auto v6 = nl::list_routes(*sock_, net::Family::V6, RT_TABLE_MAIN);
   ASSERT_NE(route(v6, "::/0"), v6.end());
   EXPECT_EQ(route(v6, "::/0")->gw, A("fd22::1"));
 }
 
-TEST(RootIpconfig, DadWhenAsked) {
-  CNI_REQUIRE_ROOT();
-  test::TempNetns ns;
-  ASSERT_TRUE(ns.ok());
-  ASSERT_TRUE(ns.ip("link add eth0 type veth peer name peer0"));
-  ASSERT_TRUE(ns.ip("link set peer0 up"));
-  auto handle = ns.handle();
-  netns::Enter enter(handle);
-  nl::Socket sock;
-  auto link = nl::find_link(sock, "eth0");
+TEST_F(RootIpconfig, DadWhenAsked) {
   Result r;
   r.ips = {{.address = P("fd33::5/64"), .interface = 0}};
-  ipconfig::configure_interface(sock, *link, r, 0, {.dad = true});
-  auto addrs = nl::list_addresses(sock, link->index(), net::Family::V6);
+  ipconfig::configure_interface(*sock_, *link_, r, 0, {.dad = true});
+  auto addrs = nl::list_addresses(*sock_, link_->index(), net::Family::V6);
   auto it = std::find_if(addrs.begin(), addrs.end(),
                          [](const auto& a) { return a.prefix == P("fd33::5/64"); });
   ASSERT_NE(it, addrs.end());
@@ -117,21 +124,12 @@ TEST(RootIpconfig, DadWhenAsked) {
 namespace cni {
 namespace {
 
-TEST(RootIpconfig, PointToPointRoutesEverythingThroughTheGateway) {
-  CNI_REQUIRE_ROOT();
-  test::TempNetns ns;
-  ASSERT_TRUE(ns.ok());
-  ASSERT_TRUE(ns.ip("link add eth0 type veth peer name peer0"));
-  ASSERT_TRUE(ns.ip("link set peer0 up"));
-  auto handle = ns.handle();
-  netns::Enter enter(handle);
-  nl::Socket sock;
-  auto link = nl::find_link(sock, "eth0");
+TEST_F(RootIpconfig, PointToPointRoutesEverythingThroughTheGateway) {
   Result r;
   r.ips = {{.address = P("10.40.0.5/24"), .gateway = A("10.40.0.1"), .interface = 0}};
   r.routes = {{.dst = P("0.0.0.0/0")}};
-  ipconfig::configure_interface(sock, *link, r, 0, {.point_to_point = true});
-  auto v4 = nl::list_routes(sock, net::Family::V4, RT_TABLE_MAIN);
+  ipconfig::configure_interface(*sock_, *link_, r, 0, {.point_to_point = true});
+  auto v4 = nl::list_routes(*sock_, net::Family::V4, RT_TABLE_MAIN);
   auto route = [&](const char* dst) {
     return std::find_if(v4.begin(), v4.end(), [&](const auto& x) { return x.dst == P(dst); });
   };
@@ -146,7 +144,7 @@ TEST(RootIpconfig, PointToPointRoutesEverythingThroughTheGateway) {
   Result no_gw;
   no_gw.ips = {{.address = P("10.41.0.5/24"), .interface = 0}};
   try {
-    ipconfig::configure_interface(sock, *link, no_gw, 0, {.point_to_point = true});
+    ipconfig::configure_interface(*sock_, *link_, no_gw, 0, {.point_to_point = true});
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), Code::Ipam);
