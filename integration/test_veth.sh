@@ -73,6 +73,17 @@ expect_eq "its masquerade rule is gone" "$(masq_rules ctr4)" 0
 expect_eq "its reservation is gone" "$(ls "$data/vnet" | grep -c '^10\.' || true)" 0
 ip netns del "$c4"
 
+# --- The container MAC: runtimeConfig.mac beats CNI_ARGS MAC=.
+make_ns c7
+cni "$host" veth ADD mac1 "/run/netns/$c7" eth0 "$(printf '%s' "$conf4" | jq -c '.runtimeConfig = {mac: "0a:58:0a:4d:00:63"}')" \
+  CNI_ARGS="IgnoreUnknown=1;MAC=0a:58:0a:4d:00:64"
+expect_eq "container MAC from runtimeConfig.mac" "$(ip -n "$c7" -j link show eth0 | jq -r '.[0].address')" 0a:58:0a:4d:00:63
+expect_json "result reports that MAC" "$OUT" '.interfaces[1].mac' '"0a:58:0a:4d:00:63"'
+cni "$host" veth DEL mac1 "/run/netns/$c7" eth0 "$conf4"
+cni "$host" veth ADD mac2 "/run/netns/$c7" eth0 "$conf4" CNI_ARGS="IgnoreUnknown=1;MAC=0a:58:0a:4d:00:64"
+expect_eq "container MAC from CNI_ARGS" "$(ip -n "$c7" -j link show eth0 | jq -r '.[0].address')" 0a:58:0a:4d:00:64
+cni "$host" veth DEL mac2 "/run/netns/$c7" eth0 "$conf4"
+
 # --- STATUS and GC (CNI 1.1): GC drops the masquerade rule and reservation of a stale
 # attachment, keeps the valid one.
 conf11=$(printf '%s' "$conf4" | jq -c '.cniVersion = "1.1.0"')
