@@ -56,6 +56,16 @@ class Error : public std::runtime_error {
 class ErrorList {
  public:
   void add(const Error& e) { errors_.push_back(e); }
+  /// Runs `step`; a cni::Error it throws is collected instead of propagated (best-effort
+  /// commands such as DEL and GC go on with their other steps).
+  template <typename F>
+  void attempt(F&& step) {
+    try {
+      step();
+    } catch (const Error& e) {
+      add(e);
+    }
+  }
   bool empty() const noexcept { return errors_.empty(); }
   const std::vector<Error>& errors() const noexcept { return errors_; }
   /// Throws nothing when empty, the single error when one, else one error joining every message

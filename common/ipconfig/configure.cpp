@@ -31,6 +31,13 @@ void skip_dad(const nl::Link& link) {
 }
 }  // namespace
 
+void require_free_ifname(nl::Socket& cont, const Request& req) {
+  if (nl::find_link(cont, req.ifname)) {
+    throw Error(Code::InvalidEnvironment,
+                "CNI_IFNAME: interface \"" + req.ifname + "\" already exists in " + req.netns_path);
+  }
+}
+
 void enable_forwarding(const Result& r) {
   bool v4 = false, v6 = false;
   for (const auto& ip : r.ips)

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cni/result.hpp"
+#include "cni/skel.hpp"
 #include "netlink/link.hpp"
 #include "netlink/route.hpp"
 #include "netlink/socket.hpp"
@@ -39,6 +40,10 @@ Gateways gateways_for(const Result& r, int index);
 /// deletes the link).
 void configure_interface(nl::Socket& sock, const nl::Link& link, const Result& r, int index,
                          const Options& opts = {});
+
+/// Throws cni::Error(InvalidEnvironment) naming CNI_IFNAME when an interface of that name
+/// already exists in the container (the socket's namespace): ADD must not take it over.
+void require_free_ifname(nl::Socket& cont, const Request& req);
 
 /// Turns IP forwarding on (net.ipv4.ip_forward, net.ipv6.conf.all.forwarding) for each family
 /// that `r` has an address of, in the calling thread's namespace; a sysctl already at 1 is not

@@ -74,6 +74,7 @@ MsgPtr build(const VethSpec& s, const nl_addr* peer_mac) {
   nl_msg* m = msg.get();
   put_string(m, IFLA_IFNAME, s.host_name);
   if (s.mtu > 0) put_u32(m, IFLA_MTU, static_cast<std::uint32_t>(s.mtu));
+  if (s.host_master > 0) put_u32(m, IFLA_MASTER, static_cast<std::uint32_t>(s.host_master));
 
   nlattr* linkinfo = nest_start(m, IFLA_LINKINFO);
   put_string(m, IFLA_INFO_KIND, "veth");

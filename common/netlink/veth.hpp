@@ -28,6 +28,8 @@ struct VethSpec {
   bool host_up = false;                    // create the host end administratively up (the
                                            // peer cannot be: the kernel opens it before the
                                            // host end exists and answers ENOTCONN)
+  int host_master = 0;                     // ifindex of a bridge to enslave the host end to
+                                           // in the same request; 0 = none
 };
 
 /// How create_veth ended when the kernel did not refuse for another reason.

@@ -73,6 +73,12 @@ void Batch::delete_rule(const nftnl_rule& rule, std::string op) {
   end_message();
 }
 
+void Batch::delete_chain(const nftnl_chain& chain, std::string op) {
+  const auto family = static_cast<std::uint16_t>(nftnl_chain_get_u32(&chain, NFTNL_CHAIN_FAMILY));
+  nftnl_chain_nlmsg_build_payload(begin_message(NFT_MSG_DELCHAIN, family, 0, op), &chain);
+  end_message();
+}
+
 std::optional<BatchFailure> Batch::try_commit() {
   if (ops_.empty()) return std::nullopt;
   const auto last_seq = first_seq_ + static_cast<std::uint32_t>(ops_.size());

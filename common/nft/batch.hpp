@@ -41,6 +41,10 @@ class Batch {
   /// of its chain (`flush chain`).
   void delete_rule(const nftnl_rule& rule, std::string op);
 
+  /// `delete chain`: the chain named in `chain` (its rules go with it; it must not be the
+  /// target of a jump from another chain, unless that rule is deleted earlier in the batch).
+  void delete_chain(const nftnl_chain& chain, std::string op);
+
   /// Number of messages between BEGIN and END.
   std::size_t size() const noexcept { return ops_.size(); }
 

@@ -2,7 +2,9 @@
 
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <net/if.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdint>
@@ -161,6 +163,55 @@ void add_return(nftnl_rule& rule) {
 
 void add_goto(nftnl_rule& rule, const std::string& chain) {
   add_verdict(rule, NFT_GOTO, &chain);
+}
+
+void add_iifname_match(nftnl_rule& rule, const std::string& name) {
+  auto e = make_expr("meta");
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_KEY, NFT_META_IIFNAME);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_DREG, NFT_REG_1);
+  append(rule, std::move(e));
+  std::array<char, IFNAMSIZ> padded{};
+  std::memcpy(padded.data(), name.data(), std::min(name.size(), padded.size() - 1));
+  add_cmp(rule, CmpOp::Eq, padded.data(), padded.size());
+}
+
+void add_ether_saddr_match(nftnl_rule& rule, const std::array<std::uint8_t, 6>& mac) {
+  constexpr std::uint32_t kEtherSaddrOffset = 6;
+  auto load = make_expr("payload");
+  nftnl_expr_set_u32(load.get(), NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+  nftnl_expr_set_u32(load.get(), NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_LL_HEADER);
+  nftnl_expr_set_u32(load.get(), NFTNL_EXPR_PAYLOAD_OFFSET, kEtherSaddrOffset);
+  nftnl_expr_set_u32(load.get(), NFTNL_EXPR_PAYLOAD_LEN, mac.size());
+  append(rule, std::move(load));
+  add_cmp(rule, CmpOp::Eq, mac.data(), mac.size());
+}
+
+void add_jump(nftnl_rule& rule, const std::string& chain) {
+  add_verdict(rule, NFT_JUMP, &chain);
+}
+
+void add_drop(nftnl_rule& rule) {
+  add_verdict(rule, NF_DROP, nullptr);
+}
+
+std::optional<std::string> iifname_of(const nftnl_rule& rule) {
+  ExprIterPtr iter(nftnl_expr_iter_create(&rule));
+  if (!iter) throw nft_error(ENOMEM, "read nftables rule");
+  bool loaded = false;
+  while (nftnl_expr* e = nftnl_expr_iter_next(iter.get())) {
+    const std::string name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+    if (name == "meta") {
+      loaded = nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_IIFNAME;
+    } else if (name == "cmp" && loaded) {
+      std::uint32_t len = 0;
+      const auto* data = static_cast<const char*>(nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len));
+      if (data == nullptr) return std::nullopt;
+      return std::string(data, strnlen(data, len));
+    } else {
+      loaded = false;
+    }
+  }
+  return std::nullopt;
 }
 
 RuleSummary summarize(const nftnl_rule& rule) {

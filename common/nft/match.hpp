@@ -1,5 +1,8 @@
 #pragma once
 
+#include <array>
+#include <cstdint>
+
 // The few nftables expressions the masquerade rules are made of, encoded exactly as `nft`
 // 1.0 encodes them (so `nft list` prints them back as written) and decoded again from a
 // listed rule. Pure: these only build or read libnftnl objects.
@@ -31,6 +34,18 @@ void add_masquerade(nftnl_rule& rule);
 void add_return(nftnl_rule& rule);
 /// Appends `goto <chain>`.
 void add_goto(nftnl_rule& rule, const std::string& chain);
+
+/// Appends `meta iifname == "<name>"` (the name zero-padded to IFNAMSIZ, as nft encodes an
+/// exact name).
+void add_iifname_match(nftnl_rule& rule, const std::string& name);
+/// Appends `ether saddr == <mac>` (6 bytes of the link-layer header at offset 6).
+void add_ether_saddr_match(nftnl_rule& rule, const std::array<std::uint8_t, 6>& mac);
+/// Appends `jump <chain>`.
+void add_jump(nftnl_rule& rule, const std::string& chain);
+/// Appends `drop`.
+void add_drop(nftnl_rule& rule);
+/// The name of the rule's first `meta iifname ==` match; nullopt when it has none.
+std::optional<std::string> iifname_of(const nftnl_rule& rule);
 
 /// One address match read back from a rule.
 struct AddrMatch {

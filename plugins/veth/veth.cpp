@@ -22,13 +22,6 @@ namespace {
 constexpr int kHostIndex = 0;       // result.interfaces[0]: the host end
 constexpr int kContainerIndex = 1;  // result.interfaces[1]: the container end
 
-void require_free_ifname(nl::Socket& cont, const Request& req) {
-  if (nl::find_link(cont, req.ifname)) {
-    throw Error(Code::InvalidEnvironment,
-                "CNI_IFNAME: interface \"" + req.ifname + "\" already exists in " + req.netns_path);
-  }
-}
-
 Result layout(Result ipam, const nl::Link& host, const nl::Link& peer, const Request& req) {
   ipam.interfaces = {{.name = host.name(), .mac = host.mac()},
                      {.name = peer.name(), .mac = peer.mac(), .sandbox = req.netns_path}};
@@ -51,7 +44,7 @@ Result cmd_add(const Request& req) {
   auto cfg = parse_config(req);
   nl::Socket host;  // the plugin runs in the host's namespace
   auto cont = nl::Socket::in(*req.netns);
-  require_free_ifname(cont, req);
+  ipconfig::require_free_ifname(cont, req);
   sys::Rollback undo;
 
   // IPAM first: its addresses decide the rest; released again if anything later fails.
@@ -87,24 +80,17 @@ Result cmd_add(const Request& req) {
 void cmd_del(const Request& req) {
   auto cfg = parse_config(req, /*need_ipam=*/false);
   ErrorList errors;
-  auto attempt = [&](auto&& step) {
-    try {
-      step();
-    } catch (const Error& e) {
-      errors.add(e);
-    }
-  };
   // Deleting the container end deletes the host end, its addresses and its host routes.
   if (req.netns) {
-    attempt([&] {
+    errors.attempt([&] {
       auto cont = nl::Socket::in(*req.netns);
       if (auto link = nl::find_link(cont, req.ifname)) nl::remove_link(cont, *link);
     });
   }
   // Found by (network, container, ifname): works with the netns gone or CNI_NETNS empty.
-  attempt([&] { ipconfig::teardown_masquerade(req); });
+  errors.attempt([&] { ipconfig::teardown_masquerade(req); });
   if (!cfg.ipam_type.empty()) {
-    attempt([&] { delegate_call(req, cfg.ipam_type, Command::Del); });
+    errors.attempt([&] { delegate_call(req, cfg.ipam_type, Command::Del); });
   }
   errors.throw_if_any();
 }
@@ -159,17 +145,9 @@ void cmd_status(const Request& req) {
 void cmd_gc(const Request& req) {
   auto cfg = parse_config(req, /*need_ipam=*/false);
   ErrorList errors;
-  try {
-    ipconfig::gc_masquerade(req);
-  } catch (const Error& e) {
-    errors.add(e);
-  }
+  errors.attempt([&] { ipconfig::gc_masquerade(req); });
   if (!cfg.ipam_type.empty()) {
-    try {
-      delegate_call(req, cfg.ipam_type, Command::Gc);
-    } catch (const Error& e) {
-      errors.add(e);
-    }
+    errors.attempt([&] { delegate_call(req, cfg.ipam_type, Command::Gc); });
   }
   errors.throw_if_any();
 }

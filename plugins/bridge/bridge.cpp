@@ -1,0 +1,204 @@
+#include "bridge.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "cni/delegate.hpp"
+#include "cni/error.hpp"
+#include "config.hpp"
+#include "gateway.hpp"
+#include "ipconfig/announce.hpp"
+#include "ipconfig/configure.hpp"
+#include "ipconfig/masquerade.hpp"
+#include "links.hpp"
+#include "netlink/link.hpp"
+#include "netlink/veth.hpp"
+#include "netlink/wait.hpp"
+#include "nft/spoofcheck.hpp"
+#include "sys/rollback.hpp"
+#include "sys/sysctl.hpp"
+
+namespace cni::bridge {
+
+namespace {
+
+// How long the host port may take to come up: the reference gives up after ~2.5 s.
+constexpr auto kPortUpTimeout = std::chrono::seconds(3);
+
+nft::SpoofCheckOwner spoof_owner(const Request& req) {
+  return {.container_id = req.container_id, .ifname = req.ifname};
+}
+
+// The container's kernel settings, inside its namespace: neighbours are told about address
+// and MAC changes (arp_notify; ndisc_notify for IPv6), and with enabledad, DAD is on and
+// enhanced (a looped-back probe is not taken for a duplicate).
+void container_sysctls(const std::string& ifname, const Config& cfg) {
+  sys::write_sysctl("net/ipv4/conf/" + ifname + "/arp_notify", "1");
+  const std::string v6 = "net/ipv6/conf/" + ifname + "/";
+  if (!sys::read_sysctl(v6 + "accept_dad")) return;  // IPv6 is off in this namespace
+  sys::write_sysctl(v6 + "ndisc_notify", "1");
+  if (cfg.enable_dad) {
+    sys::write_sysctl(v6 + "enhanced_dad", "1");
+    sys::write_sysctl(v6 + "accept_dad", "1");
+  }
+}
+
+// ours placed after prevResult's interfaces, IPs and routes (a chained bridge).
+Result chain_onto(const Result& prev, Result ours) {
+  Result out = prev;
+  const int shift = static_cast<int>(prev.interfaces.size());
+  out.interfaces.insert(out.interfaces.end(), ours.interfaces.begin(), ours.interfaces.end());
+  for (auto ip : ours.ips) {
+    if (ip.interface) *ip.interface += shift;
+    out.ips.push_back(ip);
+  }
+  out.routes.insert(out.routes.end(), ours.routes.begin(), ours.routes.end());
+  if (!ours.dns.empty()) out.dns = ours.dns;
+  return out;
+}
+
+std::vector<net::IpAddress> addresses_of(const Result& r) {
+  std::vector<net::IpAddress> out;
+  for (const auto& ip : r.ips)
+    out.push_back(ip.address.address());
+  return out;
+}
+
+}  // namespace
+
+Result cmd_add(const Request& req) {
+  const Config cfg = parse_config(req);
+  nl::Socket host;  // the plugin runs in the host's namespace
+  auto cont = nl::Socket::in(*req.netns);
+  ipconfig::require_free_ifname(cont, req);
+  sys::Rollback undo;
+
+  // Links: the bridge, then the pair with its host end born on the bridge and up, and the
+  // container end born in the container.
+  const nl::Link br = setup_bridge(host, cfg);
+  auto pair = nl::create_veth_with_random_host_name(host, cont,
+                                                    {.peer_name = req.ifname,
+                                                     .peer_ns = &*req.netns,
+                                                     .mtu = cfg.mtu,
+                                                     .peer_mac = cfg.mac.value_or(""),
+                                                     .host_up = true,
+                                                     .host_master = br.index()});
+  undo.push([&] { nl::remove_link(host, pair.host); });
+  configure_port(host, pair.host, cfg);
+  if (cfg.macspoofchk) {
+    nft::setup_spoofcheck(spoof_owner(req), pair.host.name(), pair.peer.mac());
+    undo.push([&] { nft::teardown_spoofcheck(spoof_owner(req)); });
+  }
+
+  // Addresses: from IPAM (none for a pure L2 attachment), gateways completed as configured.
+  Result result;
+  if (!cfg.ipam_type.empty()) {
+    result = delegate_add(req, cfg.ipam_type);
+    undo.push([&] { delegate_call(req, cfg.ipam_type, Command::Del); });
+    if (result.ips.empty()) throw Error(Code::Ipam, cfg.ipam_type + " returned no IP address");
+  }
+  const GatewayPlan gateways = plan_gateways(result, cfg);
+  result.interfaces = {
+      {.name = br.name(), .mac = br.mac()},
+      {.name = pair.host.name(), .mac = pair.host.mac()},
+      {.name = pair.peer.name(), .mac = pair.peer.mac(), .sandbox = req.netns_path}};
+  for (auto& ip : result.ips)
+    ip.interface = kContainerIndex;
+  if (!req.conf.dns.empty()) result.dns = req.conf.dns;
+
+  {
+    netns::Enter in_container(*req.netns);
+    container_sysctls(req.ifname, cfg);
+    if (cfg.disable_container_interface) {
+      // Left down, as asked.
+    } else if (result.ips.empty()) {
+      nl::set_up(cont, pair.peer);
+    } else {
+      ipconfig::configure_interface(cont, pair.peer, result, kContainerIndex,
+                                    {.dad = cfg.enable_dad});
+    }
+  }
+
+  // Host side: gateway addresses, masquerading.
+  if (!gateways.empty()) {
+    if (cfg.vlan != 0) {
+      const nl::Link gw = ensure_vlan_gateway(host, br, cfg);
+      ensure_gateway_addresses(host, gw, gateways, cfg.force_address);
+      result.interfaces.push_back({.name = gw.name(), .mac = gw.mac()});
+    } else {
+      ensure_gateway_addresses(host, br, gateways, cfg.force_address);
+    }
+  }
+  if (cfg.ip_masq && !result.ips.empty()) {
+    ipconfig::setup_masquerade(req, result);
+    undo.push([&] { ipconfig::teardown_masquerade(req); });
+  }
+
+  // The port forwards once both ends are up; then the neighbours hear of the new addresses.
+  if (!cfg.disable_container_interface) {
+    if (!nl::wait_oper_up(host, pair.host.index(), kPortUpTimeout)) {
+      throw Error(Code::Netlink, "bridge port " + pair.host.name() + " on " + br.name() +
+                                     " did not come up (error state)");
+    }
+    if (!result.ips.empty()) {
+      netns::Enter in_container(*req.netns);
+      ipconfig::announce_addresses(pair.peer.index(), pair.peer.mac(), addresses_of(result));
+    }
+  }
+  // The bridge's MAC as it is now (pinned above, so final).
+  if (auto now = nl::find_link(host, br.index())) result.interfaces[kBridgeIndex].mac = now->mac();
+
+  undo.commit();
+  spdlog::info("ADD {}/{}: {} on {} <-> {}", req.container_id, req.ifname, pair.host.name(),
+               br.name(), req.netns_path);
+  if (req.conf.prev_result) return chain_onto(*req.conf.prev_result, std::move(result));
+  return result;
+}
+
+void cmd_del(const Request& req) {
+  const Config cfg = parse_config(req);
+  ErrorList errors;
+  // Deleting the container end deletes the host end with it (and its bridge port).
+  if (req.netns) {
+    errors.attempt([&] {
+      auto cont = nl::Socket::in(*req.netns);
+      if (auto link = nl::find_link(cont, req.ifname)) nl::remove_link(cont, *link);
+    });
+  }
+  // Everything else is found by (network, container ID, ifname): no link or netns needed.
+  if (!cfg.ipam_type.empty()) {
+    errors.attempt([&] { delegate_call(req, cfg.ipam_type, Command::Del); });
+  }
+  if (cfg.macspoofchk) errors.attempt([&] { nft::teardown_spoofcheck(spoof_owner(req)); });
+  if (cfg.ip_masq) errors.attempt([&] { ipconfig::teardown_masquerade(req); });
+  errors.throw_if_any();
+}
+
+void cmd_status(const Request& req) {
+  const Config cfg = parse_config(req);
+  if (!cfg.ipam_type.empty()) delegate_call(req, cfg.ipam_type, Command::Status);
+}
+
+void cmd_gc(const Request& req) {
+  const Config cfg = parse_config(req);
+  ErrorList errors;
+  errors.attempt([&] { ipconfig::gc_masquerade(req); });
+  errors.attempt([&] {
+    std::vector<std::pair<std::string, std::string>> keep;
+    for (const auto& a : req.valid_attachments)
+      keep.emplace_back(a.container_id, a.ifname);
+    nft::gc_spoofchecks(keep);
+  });
+  if (!cfg.ipam_type.empty()) {
+    errors.attempt([&] { delegate_call(req, cfg.ipam_type, Command::Gc); });
+  }
+  errors.throw_if_any();
+}
+
+PluginFuncs plugin() {
+  return PluginFuncs{
+      .add = cmd_add, .del = cmd_del, .check = cmd_check, .status = cmd_status, .gc = cmd_gc};
+}
+
+}  // namespace cni::bridge
