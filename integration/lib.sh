@@ -75,9 +75,9 @@ fail() {
 
 # check DESCRIPTION COMMAND...: passes when COMMAND succeeds.
 check() {
-  local what=$1
+  local what=$1 out
   shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
+  if out=$("$@" 2>&1); then pass "$what"; else OUT=$out ERR="" fail "$what"; fi
 }
 
 # expect_eq DESCRIPTION ACTUAL EXPECTED

@@ -84,7 +84,8 @@ Result cmd_add(const Request& req) {
                                                      .peer_mac = cfg.mac.value_or(""),
                                                      .host_up = true,
                                                      .host_master = br.index()});
-  undo.push([&] { nl::remove_link(host, pair.host); });
+  // By value: `pair` is destroyed before `undo` runs when an exception unwinds.
+  undo.push([&host, port = nl::LinkRef(pair.host)] { nl::remove_link(host, port); });
   configure_port(host, pair.host, cfg);
   if (cfg.macspoofchk) {
     nft::setup_spoofcheck(spoof_owner(req), pair.host.name(), pair.peer.mac());

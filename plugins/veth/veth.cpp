@@ -58,7 +58,8 @@ Result cmd_add(const Request& req) {
                                                      .peer_ns = &*req.netns,
                                                      .mtu = cfg.mtu,
                                                      .peer_mac = cfg.mac.value_or("")});
-  undo.push([&] { nl::remove_link(host, pair.host); });
+  // By value: `pair` is destroyed before `undo` runs when an exception unwinds.
+  undo.push([&host, port = nl::LinkRef(pair.host)] { nl::remove_link(host, port); });
   Result result = layout(std::move(ipam), pair.host, pair.peer, req);
 
   {
