@@ -54,10 +54,9 @@ std::string snippet(const std::string& s) {
   return s.size() > 200 ? s.substr(0, 200) + "..." : s;
 }
 
-// Runs the delegate; on failure rethrows its CNI error (or describes the failure).
-std::string run_delegate(const Request& req, std::string_view type, Command command) {
-  auto path = find_plugin(type, req.cni_path, "ipam.type");
-  auto r = sys::run_process(path, delegate_env(req, command), req.stdin_data);
+// The delegate's stdout when it succeeded; else its CNI error (or a description of the
+// failure) as a cni::Error.
+std::string output_of(const sys::ProcessResult& r, std::string_view type, Command command) {
   if (r.exit_code == 0) return r.out;
   const std::string who(type);
   json j = json::parse(r.out, nullptr, false);
@@ -71,6 +70,28 @@ std::string run_delegate(const Request& req, std::string_view type, Command comm
               who + " " + std::string(to_string(command)) + " failed with exit code " +
                   std::to_string(r.exit_code),
               snippet(r.out));
+}
+
+sys::Child start(const Request& req, std::string_view type, Command command) {
+  return sys::Child(find_plugin(type, req.cni_path, "ipam.type"), delegate_env(req, command),
+                    req.stdin_data);
+}
+
+Result parse_add_output(const std::string& out, std::string_view type, Version config_version) {
+  json j = json::parse(out, nullptr, false);
+  const std::string field = std::string(type) + " result";
+  if (!j.is_object()) {
+    throw Error(Code::Ipam, field + ": not a JSON object", snippet(out));
+  }
+  Version v = config_version;
+  if (auto it = j.find("cniVersion"); it != j.end() && it->is_string()) {
+    if (auto parsed = parse_version(it->get<std::string>())) v = *parsed;
+  }
+  try {
+    return parse_result(j, v, field);
+  } catch (const Error& e) {
+    throw Error(Code::Ipam, e.msg(), e.details());
+  }
 }
 }  // namespace
 
@@ -94,25 +115,38 @@ std::string find_plugin(std::string_view type, const std::vector<std::string>& c
 }
 
 Result delegate_add(const Request& req, std::string_view type) {
-  std::string out = run_delegate(req, type, Command::Add);
-  json j = json::parse(out, nullptr, false);
-  const std::string field = std::string(type) + " result";
-  if (!j.is_object()) {
-    throw Error(Code::Ipam, field + ": not a JSON object", snippet(out));
-  }
-  Version v = req.conf.version;
-  if (auto it = j.find("cniVersion"); it != j.end() && it->is_string()) {
-    if (auto parsed = parse_version(it->get<std::string>())) v = *parsed;
-  }
-  try {
-    return parse_result(j, v, field);
-  } catch (const Error& e) {
-    throw Error(Code::Ipam, e.msg(), e.details());
-  }
+  return DelegateCall(req, type, Command::Add).add_result();
 }
 
 void delegate_call(const Request& req, std::string_view type, Command command) {
-  (void)run_delegate(req, type, command);
+  DelegateCall(req, type, command).wait();
+}
+
+DelegateCall::DelegateCall(const Request& req, std::string_view type, Command command)
+    : type_(type),
+      command_(command),
+      version_(req.conf.version),
+      child_(start(req, type, command)) {}
+
+std::string DelegateCall::finish() {
+  return output_of(child_.finish(), type_, command_);
+}
+
+Result DelegateCall::add_result() {
+  return parse_add_output(finish(), type_, version_);
+}
+
+void DelegateCall::wait() {
+  (void)finish();
+}
+
+void DelegateCall::settle() noexcept {
+  if (!child_.running()) return;
+  try {
+    (void)child_.finish();
+  } catch (...) {
+    // Nothing to do: the caller is undoing anyway.
+  }
 }
 
 }  // namespace cni

@@ -11,7 +11,7 @@ namespace {
 std::string g_plugin = "cni";
 std::string g_level = "warn";
 
-constexpr const char* kPattern = "%Y-%m-%dT%H:%M:%S.%e %n[%P] %l: %v";
+constexpr const char* kPattern = "%Y-%m-%dT%H:%M:%S.%f %n[%P] %l: %v";
 
 void install(std::shared_ptr<spdlog::sinks::sink> sink) {
   auto logger = std::make_shared<spdlog::logger>(g_plugin, std::move(sink));

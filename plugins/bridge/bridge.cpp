@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
 
 #include "cni/delegate.hpp"
 #include "cni/error.hpp"
@@ -31,14 +32,12 @@ nft::SpoofCheckOwner spoof_owner(const Request& req) {
 }
 
 // The container's kernel settings, inside its namespace: neighbours are told about address
-// and MAC changes (arp_notify; ndisc_notify for IPv6), and with enabledad, DAD is on and
-// enhanced (a looped-back probe is not taken for a duplicate).
+// and MAC changes, and with enabledad, DAD is on and enhanced (a looped-back probe is not
+// taken for a duplicate).
 void container_sysctls(const std::string& ifname, const Config& cfg) {
-  sys::write_sysctl("net/ipv4/conf/" + ifname + "/arp_notify", "1");
+  ipconfig::enable_announcements(ifname);
   const std::string v6 = "net/ipv6/conf/" + ifname + "/";
-  if (!sys::read_sysctl(v6 + "accept_dad")) return;  // IPv6 is off in this namespace
-  sys::write_sysctl(v6 + "ndisc_notify", "1");
-  if (cfg.enable_dad) {
+  if (cfg.enable_dad && sys::read_sysctl(v6 + "accept_dad")) {
     sys::write_sysctl(v6 + "enhanced_dad", "1");
     sys::write_sysctl(v6 + "accept_dad", "1");
   }
@@ -58,13 +57,6 @@ Result chain_onto(const Result& prev, Result ours) {
   return out;
 }
 
-std::vector<net::IpAddress> addresses_of(const Result& r) {
-  std::vector<net::IpAddress> out;
-  for (const auto& ip : r.ips)
-    out.push_back(ip.address.address());
-  return out;
-}
-
 }  // namespace
 
 Result cmd_add(const Request& req) {
@@ -72,7 +64,16 @@ Result cmd_add(const Request& req) {
   nl::Socket host;  // the plugin runs in the host's namespace
   auto cont = nl::Socket::in(*req.netns);
   ipconfig::require_free_ifname(cont, req);
-  sys::Rollback undo;
+  // IPAM starts first and runs while the links are made; collected once they exist.
+  std::optional<DelegateCall> ipam;
+  if (!cfg.ipam_type.empty()) ipam.emplace(req, cfg.ipam_type, Command::Add);
+  sys::Rollback undo;  // after `ipam`, so that it is undone while `ipam` still exists
+  if (ipam) {
+    undo.push([&] {
+      ipam->settle();
+      delegate_call(req, cfg.ipam_type, Command::Del);
+    });
+  }
 
   // Links: the bridge, then the pair with its host end born on the bridge and up, and the
   // container end born in the container.
@@ -87,6 +88,7 @@ Result cmd_add(const Request& req) {
   // By value: `pair` is destroyed before `undo` runs when an exception unwinds.
   undo.push([&host, port = nl::LinkRef(pair.host)] { nl::remove_link(host, port); });
   configure_port(host, pair.host, cfg);
+  spdlog::debug("ADD: veth created");
   if (cfg.macspoofchk) {
     nft::setup_spoofcheck(spoof_owner(req), pair.host.name(), pair.peer.mac());
     undo.push([&] { nft::teardown_spoofcheck(spoof_owner(req)); });
@@ -94,12 +96,12 @@ Result cmd_add(const Request& req) {
 
   // Addresses: from IPAM (none for a pure L2 attachment), gateways completed as configured.
   Result result;
-  if (!cfg.ipam_type.empty()) {
-    result = delegate_add(req, cfg.ipam_type);
-    undo.push([&] { delegate_call(req, cfg.ipam_type, Command::Del); });
+  if (ipam) {
+    result = ipam->add_result();
     if (result.ips.empty()) throw Error(Code::Ipam, cfg.ipam_type + " returned no IP address");
   }
   const GatewayPlan gateways = plan_gateways(result, cfg);
+  spdlog::debug("ADD: ipam done");
   result.interfaces = {
       {.name = br.name(), .mac = br.mac()},
       {.name = pair.host.name(), .mac = pair.host.mac()},
@@ -121,6 +123,7 @@ Result cmd_add(const Request& req) {
     }
   }
 
+  spdlog::debug("ADD: container configured");
   // Host side: gateway addresses, masquerading.
   if (!gateways.empty()) {
     if (cfg.vlan != 0) {
@@ -136,17 +139,17 @@ Result cmd_add(const Request& req) {
     undo.push([&] { ipconfig::teardown_masquerade(req); });
   }
 
+  spdlog::debug("ADD: host side done");
   // The port forwards once both ends are up; then the neighbours hear of the new addresses.
   if (!cfg.disable_container_interface) {
     if (!nl::wait_oper_up(host, pair.host.index(), kPortUpTimeout)) {
       throw Error(Code::Netlink, "bridge port " + pair.host.name() + " on " + br.name() +
                                      " did not come up (error state)");
     }
-    if (!result.ips.empty()) {
-      netns::Enter in_container(*req.netns);
-      ipconfig::announce_addresses(pair.peer.index(), pair.peer.mac(), addresses_of(result));
-    }
+    spdlog::debug("ADD: port up");
+    if (!result.ips.empty()) ipconfig::announce_addresses(cont, pair.peer);
   }
+  spdlog::debug("ADD: port up, announced");
   // The bridge's MAC as it is now (pinned above, so final).
   if (auto now = nl::find_link(host, br.index())) result.interfaces[kBridgeIndex].mac = now->mac();
 
@@ -160,6 +163,10 @@ Result cmd_add(const Request& req) {
 void cmd_del(const Request& req) {
   const Config cfg = parse_config(req);
   ErrorList errors;
+  // IPAM runs while the link goes: the kernel's veth unregister waits for RCU.
+  std::optional<DelegateCall> ipam;
+  if (!cfg.ipam_type.empty())
+    errors.attempt([&] { ipam.emplace(req, cfg.ipam_type, Command::Del); });
   // Deleting the container end deletes the host end with it (and its bridge port).
   if (req.netns) {
     errors.attempt([&] {
@@ -168,9 +175,7 @@ void cmd_del(const Request& req) {
     });
   }
   // Everything else is found by (network, container ID, ifname): no link or netns needed.
-  if (!cfg.ipam_type.empty()) {
-    errors.attempt([&] { delegate_call(req, cfg.ipam_type, Command::Del); });
-  }
+  if (ipam) errors.attempt([&] { ipam->wait(); });
   if (cfg.macspoofchk) errors.attempt([&] { nft::teardown_spoofcheck(spoof_owner(req)); });
   if (cfg.ip_masq) errors.attempt([&] { ipconfig::teardown_masquerade(req); });
   errors.throw_if_any();
