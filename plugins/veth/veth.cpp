@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "cni/delegate.hpp"
 #include "cni/error.hpp"
@@ -45,14 +46,14 @@ Result cmd_add(const Request& req) {
   nl::Socket host;  // the plugin runs in the host's namespace
   auto cont = nl::Socket::in(*req.netns);
   ipconfig::require_free_ifname(cont, req);
-  sys::Rollback undo;
+  // IPAM starts first and runs while the veth is made; released again if anything fails.
+  DelegateCall ipam_call(req, cfg.ipam_type, Command::Add);
+  sys::Rollback undo;  // after `ipam_call`, so that it is undone while the call still exists
+  undo.push([&] {
+    ipam_call.settle();
+    delegate_call(req, cfg.ipam_type, Command::Del);
+  });
 
-  // IPAM first: its addresses decide the rest; released again if anything later fails.
-  Result ipam = delegate_add(req, cfg.ipam_type);
-  undo.push([&] { delegate_call(req, cfg.ipam_type, Command::Del); });
-  if (ipam.ips.empty()) throw Error(Code::Ipam, cfg.ipam_type + " returned no IP address");
-
-  ipconfig::enable_forwarding(ipam);
   auto pair = nl::create_veth_with_random_host_name(host, cont,
                                                     {.peer_name = req.ifname,
                                                      .peer_ns = &*req.netns,
@@ -60,6 +61,9 @@ Result cmd_add(const Request& req) {
                                                      .peer_mac = cfg.mac.value_or("")});
   // By value: `pair` is destroyed before `undo` runs when an exception unwinds.
   undo.push([&host, port = nl::LinkRef(pair.host)] { nl::remove_link(host, port); });
+  Result ipam = ipam_call.add_result();
+  if (ipam.ips.empty()) throw Error(Code::Ipam, cfg.ipam_type + " returned no IP address");
+  ipconfig::enable_forwarding(ipam);
   Result result = layout(std::move(ipam), pair.host, pair.peer, req);
 
   {
@@ -81,6 +85,11 @@ Result cmd_add(const Request& req) {
 void cmd_del(const Request& req) {
   auto cfg = parse_config(req, /*need_ipam=*/false);
   ErrorList errors;
+  // IPAM runs while the link goes (the kernel's veth unregister waits for RCU).
+  std::optional<DelegateCall> ipam;
+  if (!cfg.ipam_type.empty()) {
+    errors.attempt([&] { ipam.emplace(req, cfg.ipam_type, Command::Del); });
+  }
   // Deleting the container end deletes the host end, its addresses and its host routes.
   if (req.netns) {
     errors.attempt([&] {
@@ -90,9 +99,7 @@ void cmd_del(const Request& req) {
   }
   // Found by (network, container, ifname): works with the netns gone or CNI_NETNS empty.
   errors.attempt([&] { ipconfig::teardown_masquerade(req); });
-  if (!cfg.ipam_type.empty()) {
-    errors.attempt([&] { delegate_call(req, cfg.ipam_type, Command::Del); });
-  }
+  if (ipam) errors.attempt([&] { ipam->wait(); });
   errors.throw_if_any();
 }
 
