@@ -155,4 +155,19 @@ bool is_masq_jump(const ListedRule& listed) {
          s.goto_chain == kMasqChain;
 }
 
+bool is_current_base_chain(const std::vector<ListedRule>& listed) {
+  if (listed.size() != 3 || !is_masq_jump(listed[2])) return false;
+  const char* multicast[] = {"224.0.0.0/4", "ff00::/8"};
+  for (std::size_t i = 0; i < 2; ++i) {
+    const RuleSummary s = summarize(*listed[i].rule);
+    const auto want = net::Prefix::parse(multicast[i]);
+    if (s.unknown || s.action != RuleSummary::Action::Return || s.nfproto != want->family() ||
+        s.matches.size() != 1 || s.matches[0].field != AddrField::Destination ||
+        s.matches[0].op != CmpOp::Eq || s.matches[0].prefix != *want) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace cni::nft

@@ -44,4 +44,7 @@ std::optional<MasqRule> read_masq_rule(const ListedRule& listed);
 /// Whether `listed` (a rule of postrouting) is `goto masq_checks`.
 bool is_masq_jump(const ListedRule& listed);
 
+/// Whether the postrouting chain's rules `listed` are exactly masq_base_rules(), in order.
+bool is_current_base_chain(const std::vector<ListedRule>& listed);
+
 }  // namespace cni::nft

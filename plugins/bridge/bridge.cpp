@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <optional>
+#include <thread>
 
 #include "cni/delegate.hpp"
 #include "cni/error.hpp"
@@ -162,11 +163,28 @@ Result cmd_add(const Request& req) {
 
 void cmd_del(const Request& req) {
   const Config cfg = parse_config(req);
+  // Three independent parts run at the same time, each mostly waiting on the kernel: the IPAM
+  // plugin (a process), the firewall rules (found by (network, container ID, ifname), no
+  // link or netns needed; a deletion makes the closing of the nftables socket wait for an RCU
+  // grace period) on a thread that stays in the host namespace, and the veth (its unregister
+  // waits for an RCU barrier).
   ErrorList errors;
-  // IPAM runs while the link goes: the kernel's veth unregister waits for RCU.
   std::optional<DelegateCall> ipam;
   if (!cfg.ipam_type.empty())
     errors.attempt([&] { ipam.emplace(req, cfg.ipam_type, Command::Del); });
+  ErrorList firewall_errors;
+  std::thread firewall;
+  if (cfg.macspoofchk || cfg.ip_masq) {
+    firewall = std::thread([&]() noexcept {
+      try {
+        if (cfg.macspoofchk)
+          firewall_errors.attempt([&] { nft::teardown_spoofcheck(spoof_owner(req)); });
+        if (cfg.ip_masq) firewall_errors.attempt([&] { ipconfig::teardown_masquerade(req); });
+      } catch (const std::exception& e) {
+        firewall_errors.add(Error(Code::Internal, std::string("firewall teardown: ") + e.what()));
+      }
+    });
+  }
   // Deleting the container end deletes the host end with it (and its bridge port).
   if (req.netns) {
     errors.attempt([&] {
@@ -174,10 +192,10 @@ void cmd_del(const Request& req) {
       if (auto link = nl::find_link(cont, req.ifname)) nl::remove_link(cont, *link);
     });
   }
-  // Everything else is found by (network, container ID, ifname): no link or netns needed.
   if (ipam) errors.attempt([&] { ipam->wait(); });
-  if (cfg.macspoofchk) errors.attempt([&] { nft::teardown_spoofcheck(spoof_owner(req)); });
-  if (cfg.ip_masq) errors.attempt([&] { ipconfig::teardown_masquerade(req); });
+  if (firewall.joinable()) firewall.join();
+  for (const auto& e : firewall_errors.errors())
+    errors.add(e);
   errors.throw_if_any();
 }
 
