@@ -1,0 +1,312 @@
+// cni-bench-driver: runs one CNI command of a plugin once per container namespace and reports
+// each call's wall time, CPU time and peak RSS, keeping its own cost out of the figures.
+//
+// The driver enters the "host" namespace itself (setns), so no `ip netns exec` is measured, then
+// starts the plugin once per container (fork + execve) with the CNI environment and the config
+// on stdin, keeping up to P calls in flight. Any failing call makes the driver exit 1 after
+// printing the call's stdout and stderr.
+//
+// Usage: cni-bench-driver --plugin PATH --config FILE --host-netns PATH --command CMD
+//                         [--parallel P] [--id-prefix bench] CONTAINER-NETNS...
+// Output (stdout): one line per call, in container order, then two summary lines:
+//   call <index from 1> <latency ms> <plugin KiB> <tree KiB> <CPU ms>
+//   tree_max_rss_kib <KiB>
+//   driver_max_rss_kib <KiB>
+//
+// latency: CLOCK_MONOTONIC from just before fork to the wait4 that reaps the plugin, what a
+//   runtime sees (process start and dynamic loading included), minus the time the driver itself
+//   spends reading the plugin's RSS at its exit stop (see below).
+// plugin: the plugin process's own peak RSS (VmHWM), read from /proc/<pid>/status while the
+//   plugin is held at its exit by ptrace (PTRACE_SEIZE + PTRACE_O_TRACEEXIT; only the plugin's
+//   main thread is traced, not its children). wait4's ru_maxrss cannot give this: the kernel
+//   reports a child's RUSAGE_BOTH there, the maximum over the plugin and every process it waited
+//   for (host-local, iptables), and also counts the image the process had before execve. -1 when
+//   ptrace is not allowed.
+// tree: wait4's ru_maxrss for the call: the largest peak RSS of any one process of the call's
+//   tree (plugin, IPAM plugin, iptables), not a sum. Its floor is the pre-exec image, a fork of
+//   the driver (driver_max_rss_kib bounds it).
+// CPU: user + system time of the call's whole tree (wait4's RUSAGE_BOTH).
+// tree_max_rss_kib: getrusage(RUSAGE_CHILDREN).ru_maxrss at the end, the "tree" figure over all
+//   calls.
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+struct Options {
+  std::string plugin;
+  std::string config;
+  std::string host_netns;
+  std::string command;
+  std::string id_prefix = "bench";
+  int parallel = 1;
+  std::vector<std::string> containers;
+};
+
+struct Call {
+  pid_t pid = -1;
+  int out = -1;  // memfds holding the plugin's stdout and stderr
+  int err = -1;
+  bool traced = false;
+  double start_ms = 0;
+  double driver_ms = 0;  // spent by the driver while the plugin was held at its exit stop
+  double latency_ms = 0;
+  double cpu_ms = 0;
+  long plugin_kib = -1;
+  long tree_kib = 0;
+};
+
+[[noreturn]] void die(const std::string& msg) {
+  std::fprintf(stderr, "cni-bench-driver: %s\n", msg.c_str());
+  std::exit(2);
+}
+
+[[noreturn]] void die_errno(const std::string& what) {
+  die(what + ": " + std::strerror(errno));
+}
+
+void usage() {
+  die("usage: cni-bench-driver --plugin PATH --config FILE --host-netns PATH --command CMD "
+      "[--parallel P] [--id-prefix PREFIX] CONTAINER-NETNS...");
+}
+
+Options parse_args(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage();
+      return argv[++i];
+    };
+    if (a == "--plugin") {
+      o.plugin = value();
+    } else if (a == "--config") {
+      o.config = value();
+    } else if (a == "--host-netns") {
+      o.host_netns = value();
+    } else if (a == "--command") {
+      o.command = value();
+    } else if (a == "--parallel") {
+      o.parallel = std::atoi(value().c_str());
+    } else if (a == "--id-prefix") {
+      o.id_prefix = value();
+    } else if (a.starts_with("--")) {
+      usage();
+    } else {
+      o.containers.emplace_back(a);
+    }
+  }
+  if (o.plugin.empty() || o.config.empty() || o.host_netns.empty() || o.command.empty() ||
+      o.containers.empty() || o.parallel < 1)
+    usage();
+  return o;
+}
+
+double now_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+double ms_of(const timeval& tv) {
+  return static_cast<double>(tv.tv_sec) * 1e3 + static_cast<double>(tv.tv_usec) / 1e3;
+}
+
+std::string read_all(int fd) {
+  std::string s;
+  char buf[4096];
+  if (lseek(fd, 0, SEEK_SET) < 0) return s;
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;)
+    s.append(buf, static_cast<size_t>(n));
+  return s;
+}
+
+// VmHWM of a live process in KiB, -1 if unreadable.
+long peak_rss_kib(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/status";
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  const std::string s = read_all(fd);
+  close(fd);
+  const auto at = s.find("VmHWM:");
+  return at == std::string::npos ? -1 : std::atol(s.c_str() + at + 6);
+}
+
+void enter_netns(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die_errno("open host netns " + path);
+  if (setns(fd, CLONE_NEWNET) != 0) die_errno("setns " + path);
+  close(fd);
+}
+
+std::string dir_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+class Runner {
+ public:
+  explicit Runner(const Options& o) : o_(o), calls_(o.containers.size()) {
+    const char* path = std::getenv("PATH");
+    path_env_ = std::string("PATH=") + (path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+  }
+
+  // Returns false when any call failed (after reporting it).
+  bool run() {
+    size_t next = 0;
+    size_t in_flight = 0;
+    bool ok = true;
+    while (next < calls_.size() || in_flight > 0) {
+      while (next < calls_.size() && in_flight < static_cast<size_t>(o_.parallel)) {
+        spawn(next++);
+        ++in_flight;
+      }
+      int status = 0;
+      rusage ru{};
+      const pid_t pid = wait4(-1, &status, __WALL, &ru);
+      const double end = now_ms();
+      if (pid < 0) {
+        if (errno == EINTR) continue;
+        die_errno("wait4");
+      }
+      Call* c = find(pid);
+      if (c == nullptr) continue;
+      if (WIFSTOPPED(status)) {
+        stopped(*c, status, end);
+        continue;
+      }
+      --in_flight;
+      c->latency_ms = end - c->start_ms - c->driver_ms;
+      c->tree_kib = ru.ru_maxrss;
+      c->cpu_ms = ms_of(ru.ru_utime) + ms_of(ru.ru_stime);
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        ok = false;
+        report_failure(*c, status);
+      }
+      close(c->out);
+      close(c->err);
+      c->pid = -1;
+    }
+    return ok;
+  }
+
+  void print() const {
+    for (size_t i = 0; i < calls_.size(); ++i) {
+      const Call& c = calls_[i];
+      std::printf("call %zu %.3f %ld %ld %.3f\n", i + 1, c.latency_ms, c.plugin_kib, c.tree_kib,
+                  c.cpu_ms);
+    }
+    rusage ru{};
+    getrusage(RUSAGE_CHILDREN, &ru);
+    std::printf("tree_max_rss_kib %ld\n", ru.ru_maxrss);
+    getrusage(RUSAGE_SELF, &ru);
+    std::printf("driver_max_rss_kib %ld\n", ru.ru_maxrss);
+  }
+
+ private:
+  void spawn(size_t i) {
+    Call& c = calls_[i];
+    // Everything but fork and exec is prepared outside the timed region.
+    const int in = open(o_.config.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) die_errno("open " + o_.config);
+    c.out = memfd_create("stdout", MFD_CLOEXEC);
+    c.err = memfd_create("stderr", MFD_CLOEXEC);
+    if (c.out < 0 || c.err < 0) die_errno("memfd_create");
+    int gate[2];  // the child execs once the driver has attached (EOF on gate[0])
+    if (pipe2(gate, O_CLOEXEC) != 0) die_errno("pipe2");
+
+    std::vector<std::string> env = {
+        path_env_,
+        "CNI_COMMAND=" + o_.command,
+        "CNI_CONTAINERID=" + o_.id_prefix + std::to_string(i + 1),
+        "CNI_NETNS=" + o_.containers[i],
+        "CNI_IFNAME=eth0",
+        "CNI_PATH=" + dir_of(o_.plugin),
+    };
+    std::vector<char*> envp;
+    for (auto& e : env)
+      envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::string arg0 = o_.plugin;
+    char* argv[] = {arg0.data(), nullptr};
+
+    c.start_ms = now_ms();
+    c.pid = fork();
+    if (c.pid < 0) die_errno("fork");
+    if (c.pid == 0) {  // only async-signal-safe calls from here on
+      close(gate[1]);
+      char b;
+      while (read(gate[0], &b, 1) < 0 && errno == EINTR) {
+      }
+      if (dup2(in, 0) < 0 || dup2(c.out, 1) < 0 || dup2(c.err, 2) < 0) _exit(126);
+      execve(argv[0], argv, envp.data());
+      _exit(127);
+    }
+    c.traced = ptrace(PTRACE_SEIZE, c.pid, nullptr, PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL) == 0;
+    close(gate[0]);
+    close(gate[1]);
+    close(in);
+  }
+
+  // A traced plugin stopped: at its exit (read its peak RSS), or for a signal (pass it on).
+  void stopped(Call& c, int status, double seen) {
+    int sig = WSTOPSIG(status);
+    if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXIT << 8))) {
+      c.plugin_kib = peak_rss_kib(c.pid);
+      sig = 0;
+    } else if (status >> 16 != 0) {
+      sig = 0;  // another ptrace event or a group stop
+    }
+    ptrace(PTRACE_CONT, c.pid, nullptr, sig);
+    c.driver_ms += now_ms() - seen;
+  }
+
+  Call* find(pid_t pid) {
+    for (auto& c : calls_)
+      if (c.pid == pid) return &c;
+    return nullptr;
+  }
+
+  void report_failure(const Call& c, int status) const {
+    const size_t i = static_cast<size_t>(&c - calls_.data());
+    std::fprintf(stderr, "cni-bench-driver: %s %s container %s%zu (netns %s) failed: %s %d\n",
+                 o_.plugin.c_str(), o_.command.c_str(), o_.id_prefix.c_str(), i + 1,
+                 o_.containers[i].c_str(), WIFEXITED(status) ? "exit code" : "signal",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+    std::fprintf(stderr, "--- stdout\n%s\n--- stderr\n%s\n---\n", read_all(c.out).c_str(),
+                 read_all(c.err).c_str());
+  }
+
+  const Options& o_;
+  std::vector<Call> calls_;
+  std::string path_env_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse_args(argc, argv);
+  if (access(o.plugin.c_str(), X_OK) != 0) die_errno(o.plugin);
+  enter_netns(o.host_netns);
+  Runner r(o);
+  const bool ok = r.run();
+  if (!ok) return 1;
+  r.print();
+  return 0;
+}
