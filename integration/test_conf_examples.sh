@@ -4,7 +4,7 @@
 # run unchanged.
 . "$(dirname "$0")/lib.sh"
 
-[ -x "$BIN_DIR/cnitool" ] || { echo "SKIP: no cnitool in $BIN_DIR"; exit 0; }
+[ -x "$BIN_DIR/cnitool" ] || { echo "FAIL: no cnitool in $BIN_DIR (tools/ not built?)"; exit 1; }
 make_ns host
 make_tmpdir work
 ip -n "$host" link set lo up
