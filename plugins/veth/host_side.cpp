@@ -19,7 +19,7 @@ net::Prefix host_prefix(const net::IpAddress& a) {
 nl::RouteSpec route_to(const IpConfig& ip, const nl::Link& host_veth) {
   return {.dst = host_prefix(ip.address.address()),
           .ifindex = host_veth.index(),
-          .scope = RT_SCOPE_LINK};
+          .scope = RT_SCOPE_HOST};  // as the reference ptp installs it
 }
 }  // namespace
 
