@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <iterator>
 #include <sstream>
@@ -94,11 +95,47 @@ std::string read_all(std::istream& in) {
   return data;
 }
 
+// Go's decoder refuses JSON nested deeper than 10000 levels ("exceeded max depth"). nlohmann
+// parses any depth, but copying the tree (NetConf::raw) recurses once per level: a config of
+// 100000 nested arrays overflowed the stack.
+constexpr std::size_t kMaxNesting = 10000;
+
+// The deepest nesting of arrays and objects; brackets inside strings do not count.
+std::size_t nesting_depth(std::string_view data) {
+  std::size_t depth = 0;
+  std::size_t deepest = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : data) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 json parse_object(const std::string& data) {
+  if (nesting_depth(data) > kMaxNesting) {
+    throw Error(Code::DecodingFailure, "error parsing network configuration from stdin",
+                "exceeded max depth of " + std::to_string(kMaxNesting) + " nested arrays/objects");
+  }
   json j;
   try {
     j = json::parse(data);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error, and out_of_range for a number beyond double ("1e400").
     throw Error(Code::DecodingFailure, "error parsing network configuration from stdin", e.what());
   }
   if (!j.is_object()) {

@@ -139,6 +139,45 @@ TEST(Skel, MalformedJsonIsCode6) {
   EXPECT_EQ(p.adds, 0);
 }
 
+// Found while writing tests/fuzz (reproduced with fuzz_skel): 100000 nested arrays overflowed the
+// stack while the config was copied (SIGSEGV, no error JSON). Nesting is capped at Go's 10000.
+TEST(Skel, DeeplyNestedConfigIsCode6NotACrash) {
+  Recorder p;
+  SkelCall c;
+  c.env = {{"CNI_COMMAND", "DEL"}, {"CNI_CONTAINERID", "c1"}, {"CNI_IFNAME", "eth0"}};
+  const std::size_t depth = 1000000;
+  c.stdin_data = R"({"cniVersion":"1.0.0","name":"n","type":"t","x":)" + std::string(depth, '[') +
+                 std::string(depth, ']') + "}";
+  EXPECT_EQ(c.run(p.funcs()), 1);
+  EXPECT_EQ(c.error_code(), 6);
+  EXPECT_NE(c.out.find("exceeded max depth"), std::string::npos) << c.out;
+  EXPECT_EQ(p.dels, 0);
+}
+
+TEST(Skel, NestingBelowTheCapAndBracketsInStringsAreAccepted) {
+  Recorder p;
+  SkelCall c;
+  c.env = {{"CNI_COMMAND", "DEL"}, {"CNI_CONTAINERID", "c1"}, {"CNI_IFNAME", "eth0"}};
+  c.stdin_data = R"({"cniVersion":"1.0.0","name":"n","type":"t","s":"\")" +
+                 std::string(20000, '[') + R"(","x":)" + std::string(100, '[') +
+                 std::string(100, ']') + "}";
+  EXPECT_EQ(c.run(p.funcs()), 0) << c.out;
+  EXPECT_EQ(p.dels, 1);
+}
+
+// Found by fuzz_skel: a number beyond double made nlohmann throw out_of_range (not parse_error),
+// which reached the skel as internal error 999.
+TEST(Skel, NumberOverflowInConfigIsCode6) {
+  Recorder p;
+  for (const char* config :
+       {"1e400", R"({"cniVersion":"1.0.0","name":"n","type":"t","x":-1e400})"}) {
+    auto c = add_call(config);
+    EXPECT_EQ(c.run(p.funcs()), 1);
+    EXPECT_EQ(c.error_code(), 6) << c.out;
+  }
+  EXPECT_EQ(p.adds, 0);
+}
+
 TEST(Skel, NonObjectConfigIsCode6) {
   Recorder p;
   auto c = add_call(R"(["not","an","object"])");
