@@ -4,6 +4,8 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 
+#include <cstring>
+
 #include "nft/error.hpp"
 
 namespace cni::nft {
@@ -27,6 +29,10 @@ Batch::Batch(Socket& sock)
       batch_(nftnl_batch_alloc(kPageSize, kOverrun)),
       first_seq_(sock.next_seq(kSeqSpan)) {
   if (!batch_) throw nft_error(ENOMEM, "allocate nftables batch");
+  // The page comes from malloc and libmnl leaves some attribute padding unwritten: zero it so
+  // no uninitialised heap byte goes to the kernel (valgrind flags it). Our batches fit in one
+  // page; a later page libnftnl adds is not zeroed, which is harmless padding only.
+  std::memset(nftnl_batch_buffer(batch_.get()), 0, kPageSize + kOverrun);
   nftnl_batch_begin(static_cast<char*>(nftnl_batch_buffer(batch_.get())), first_seq_);
   end_message();
 }
