@@ -240,6 +240,7 @@ class Runner {
         "CNI_PATH=" + dir_of(o_.plugin),
     };
     std::vector<char*> envp;
+    envp.reserve(env.size() + 1);
     for (auto& e : env)
       envp.push_back(e.data());
     envp.push_back(nullptr);

@@ -10,6 +10,12 @@ BIN_DIR=${CNI_BIN_DIR:-$SOURCE_DIR/build/bin}
 TEST_NAME=$(basename "$0" .sh)
 REF_DIR=${CNI_REFERENCE_DIR:-/usr/lib/cni}
 
+# Sanitizer settings (scripts/test sets them for the ASan build) survive the `env -i` below.
+SAN_ENV=()
+for _v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+  [ -z "${!_v:-}" ] || SAN_ENV+=("$_v=${!_v}")
+done
+
 _ns_list=()
 _dir_list=()
 _ns_counter=0
@@ -55,7 +61,7 @@ cni() {
   local errf
   errf=$(mktemp)
   set +e
-  OUT=$(printf '%s' "$config" | ip netns exec "$host" env -i PATH="$PATH" \
+  OUT=$(printf '%s' "$config" | ip netns exec "$host" env -i PATH="$PATH" "${SAN_ENV[@]}" \
     CNI_COMMAND="$cmd" CNI_CONTAINERID="$cid" CNI_NETNS="$netns" CNI_IFNAME="$ifname" \
     CNI_PATH="${CNI_PATH_OVERRIDE:-$BIN_DIR}" "$@" "$plugin" 2>"$errf")
   RC=$?

@@ -42,7 +42,7 @@ tool() {
   shift
   errf=$(mktemp)
   set +e
-  OUT=$(ip netns exec "$host" env -i PATH="$PATH" NETCONFPATH="$conf" CNI_CACHE_DIR="$cache" \
+  OUT=$(ip netns exec "$host" env -i PATH="$PATH" "${SAN_ENV[@]}" NETCONFPATH="$conf" CNI_CACHE_DIR="$cache" \
     CNI_PATH="$path" "${TOOL_ENV[@]}" "$TOOL" "$@" 2>"$errf")
   RC=$?
   set -e

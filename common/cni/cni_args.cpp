@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <ranges>
 
 #include "cni/error.hpp"
 
@@ -38,8 +39,8 @@ CniArgs CniArgs::parse(std::string_view text) {
 }
 
 std::optional<std::string> CniArgs::get(std::string_view key) const {
-  for (auto it = pairs_.rbegin(); it != pairs_.rend(); ++it) {
-    if (it->first == key) return it->second;
+  for (const auto& [k, v] : std::views::reverse(pairs_)) {
+    if (k == key) return v;
   }
   return std::nullopt;
 }

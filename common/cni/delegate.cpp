@@ -25,7 +25,7 @@ bool is_protocol_var(std::string_view kv) {
 std::string join_args(const CniArgs& args) {
   std::string s;
   for (const auto& [k, v] : args.pairs())
-    s += (s.empty() ? "" : ";") + k + "=" + v;
+    s.append(s.empty() ? "" : ";").append(k).append("=").append(v);
   return s;
 }
 

@@ -229,8 +229,8 @@ void parse_legacy_ip(const json& obj, const char* key, net::Family family, Resul
   }
   ip.gateway = opt_ip(*v, "gateway", p);
   r.ips.push_back(ip);
-  for (auto& route : parse_routes(*v, p))
-    r.routes.push_back(std::move(route));
+  for (const auto& route : parse_routes(*v, p))
+    r.routes.push_back(route);
 }
 
 void reject_key(const json& obj, const char* key, Version version, const char* shape,

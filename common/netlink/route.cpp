@@ -125,7 +125,7 @@ std::vector<RouteSpec> list_routes(Socket& sock, net::Family family, std::option
       s.gw = from_nl_addr(rtnl_route_nh_get_gateway(nh));
       s.onlink = (rtnl_route_nh_get_flags(nh) & RTNH_F_ONLINK) != 0;
     }
-    out.push_back(std::move(s));
+    out.push_back(s);
   }
   return out;
 }

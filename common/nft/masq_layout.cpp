@@ -19,7 +19,9 @@ constexpr char kChainComment[] =
 constexpr int kSrcnatPriority = 100;  // NF_IP_PRI_NAT_SRC, nft's "srcnat"
 
 // "inet cni_plugins_masquerade ", the start of every object in nft syntax.
-const std::string kPrefix = std::string("inet ") + kMasqTable + " ";
+std::string nft_prefix() {
+  return std::string("inet ") + kMasqTable + " ";
+}
 
 template <typename Ptr>
 Ptr checked(Ptr p) {
@@ -54,7 +56,7 @@ Described<RulePtr> multicast_return(const char* prefix_text) {
   add_nfproto_match(*r, prefix->family());
   add_addr_match(*r, AddrField::Destination, CmpOp::Eq, *prefix);
   add_return(*r);
-  return {std::move(r), "add rule " + kPrefix + kMasqBaseChain + " " +
+  return {std::move(r), "add rule " + nft_prefix() + kMasqBaseChain + " " +
                             ip_keyword(prefix->family()) + " daddr " + prefix_text + " return"};
 }
 
@@ -75,7 +77,7 @@ Described<TablePtr> masq_table() {
 Described<ChainPtr> masq_chain() {
   auto c = chain_named(kMasqChain);
   set_comment(*c, kChainComment);
-  return {std::move(c), "add chain " + kPrefix + kMasqChain};
+  return {std::move(c), "add chain " + nft_prefix() + kMasqChain};
 }
 
 Described<ChainPtr> masq_base_chain() {
@@ -83,12 +85,12 @@ Described<ChainPtr> masq_base_chain() {
   nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, "nat");
   nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, NF_INET_POST_ROUTING);
   nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, kSrcnatPriority);
-  return {std::move(c), "add chain " + kPrefix + kMasqBaseChain +
+  return {std::move(c), "add chain " + nft_prefix() + kMasqBaseChain +
                             " { type nat hook postrouting priority srcnat; }"};
 }
 
 Described<RulePtr> flush_base_chain() {
-  return {rule_in(kMasqBaseChain), "flush chain " + kPrefix + kMasqBaseChain};
+  return {rule_in(kMasqBaseChain), "flush chain " + nft_prefix() + kMasqBaseChain};
 }
 
 std::vector<Described<RulePtr>> masq_base_rules() {
@@ -98,7 +100,7 @@ std::vector<Described<RulePtr>> masq_base_rules() {
   auto jump = rule_in(kMasqBaseChain);
   add_goto(*jump, kMasqChain);
   rules.push_back(
-      {std::move(jump), "add rule " + kPrefix + kMasqBaseChain + " goto " + kMasqChain});
+      {std::move(jump), "add rule " + nft_prefix() + kMasqBaseChain + " goto " + kMasqChain});
   return rules;
 }
 
@@ -113,15 +115,15 @@ Described<RulePtr> masq_rule(const MasqAttachment& a, const MasqAddress& addr) {
   const std::string comment = masq_comment(a);
   set_comment(*r, comment);
   const char* kw = ip_keyword(ip.family());
-  return {std::move(r), "add rule " + kPrefix + kMasqChain + " " + kw + " saddr " + ip.to_string() +
-                            " " + kw + " daddr != " + p.network().to_string() +
+  return {std::move(r), "add rule " + nft_prefix() + kMasqChain + " " + kw + " saddr " +
+                            ip.to_string() + " " + kw + " daddr != " + p.network().to_string() +
                             " masquerade comment \"" + comment + "\""};
 }
 
 Described<RulePtr> delete_by_handle(const std::string& chain, std::uint64_t handle) {
   auto r = rule_in(chain.c_str());
   nftnl_rule_set_u64(r.get(), NFTNL_RULE_HANDLE, handle);
-  return {std::move(r), "delete rule " + kPrefix + chain + " handle " + std::to_string(handle)};
+  return {std::move(r), "delete rule " + nft_prefix() + chain + " handle " + std::to_string(handle)};
 }
 
 std::optional<MasqRule> read_masq_rule(const ListedRule& listed) {

@@ -192,6 +192,7 @@ TEST_F(RootNetlink, ListLinksSeesEveryLink) {
   ASSERT_GT(add_link("d1"), 0);
   auto links = list_links(*sock_);
   std::vector<std::string> names;
+  names.reserve(links.size());
   for (const auto& l : links)
     names.push_back(l.name());
   std::sort(names.begin(), names.end());

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -15,11 +16,15 @@ struct Named {
   Version version;
 };
 
-const std::vector<Named> kNamed = {
-    {"0.1.0", Version::V0_1_0}, {"0.2.0", Version::V0_2_0}, {"0.3.0", Version::V0_3_0},
-    {"0.3.1", Version::V0_3_1}, {"0.4.0", Version::V0_4_0}, {"1.0.0", Version::V1_0_0},
+constexpr std::array<Named, 7> kNamed = {{
+    {"0.1.0", Version::V0_1_0},
+    {"0.2.0", Version::V0_2_0},
+    {"0.3.0", Version::V0_3_0},
+    {"0.3.1", Version::V0_3_1},
+    {"0.4.0", Version::V0_4_0},
+    {"1.0.0", Version::V1_0_0},
     {"1.1.0", Version::V1_1_0},
-};
+}};
 
 TEST(Version, ParsesEveryPublishedVersion) {
   for (const auto& n : kNamed) {

@@ -36,8 +36,8 @@ TEST(Rollback, RunsOnException) {
   std::vector<std::string> undone;
   auto op = [&] {
     Rollback rb;
-    rb.push([&] { undone.push_back("create link"); });
-    rb.push([&] { undone.push_back("add address"); });
+    rb.push([&] { undone.emplace_back("create link"); });
+    rb.push([&] { undone.emplace_back("add address"); });
     throw std::runtime_error("add route failed");
   };
   EXPECT_THROW(op(), std::runtime_error);
