@@ -63,6 +63,15 @@ ip -n "$c1" route del default
 cni "$host" bridge CHECK ctr1 "/run/netns/$c1" eth0 "$chk"
 expect_cni_error "CHECK notices the missing default route" 106 "route"
 ip -n "$c1" route add default via 10.0.0.1
+# Every container's eth0 has the same ifindex: CHECK of ctr3 must look at ctr3's own host veth.
+veth3=$(printf '%s' "${result[3]}" | jq -r '.interfaces[1].name')
+ip -n "$host" link set "$veth3" nomaster
+cni "$host" bridge CHECK ctr3 "/run/netns/$c3" eth0 \
+  "$(printf '%s' "$conf" | jq -c --argjson r "${result[3]}" '. + {prevResult: $r}')"
+expect_cni_error "CHECK notices ctr3's host veth off the bridge" 106 "$veth3 of eth0 is not on br0"
+cni "$host" bridge CHECK ctr1 "/run/netns/$c1" eth0 "$chk"
+expect_eq "CHECK of ctr1 still passes" "$RC:$OUT" "0:"
+ip -n "$host" link set "$veth3" master br0
 
 # --- Re-added with the same address: the peer that cached the old MAC reaches it at once.
 old_mac=$(printf '%s' "${result[2]}" | jq -r '.interfaces[2].mac')

@@ -74,17 +74,20 @@ nl::Link check_container(nl::Socket& cont, const Request& req, const Result& pre
   return *link;
 }
 
-// The host end: the veth whose peer is the container interface, enslaved to the bridge.
+// The host end: the veth whose peer is the container interface, enslaved to the bridge. Found
+// from the container side (its IFLA_LINK is the host end's ifindex) and confirmed from the
+// host side: container interfaces of different namespaces often share one ifindex, so a host
+// veth pointing at that ifindex alone may belong to another container.
 void check_host_veth(nl::Socket& host, const Config& cfg, const nl::Link& container) {
   auto br = nl::find_link(host, cfg.bridge);
-  for (const auto& l : nl::list_links(host)) {
-    if (l.kind() != "veth" || l.peer_index() != container.index() || !l.link_netnsid()) continue;
-    if (l.master() != br->index()) {
-      fail("host veth " + l.name() + " of " + container.name() + " is not on " + cfg.bridge);
-    }
-    return;
+  const auto peer = container.peer_index();
+  auto l = peer && container.link_netnsid() ? nl::find_link(host, *peer) : std::nullopt;
+  if (!l || l->kind() != "veth" || l->peer_index() != container.index() || !l->link_netnsid()) {
+    fail("no host veth on " + cfg.bridge + " is the peer of " + container.name());
   }
-  fail("no host veth on " + cfg.bridge + " is the peer of " + container.name());
+  if (l->master() != br->index()) {
+    fail("host veth " + l->name() + " of " + container.name() + " is not on " + cfg.bridge);
+  }
 }
 
 }  // namespace
