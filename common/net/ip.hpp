@@ -40,7 +40,8 @@ class IpAddress {
   IpAddress prev() const noexcept;
 
   /// Orders IPv4 before IPv6, then by bytes.
-  auto operator<=>(const IpAddress&) const = default;
+  // clang-tidy 14 sees a literal 0 in the defaulted comparison.
+  auto operator<=>(const IpAddress&) const = default;  // NOLINT(modernize-use-nullptr)
 
  private:
   Family family_ = Family::V4;
@@ -74,7 +75,7 @@ class Prefix {
   /// "10.1.0.5/16".
   std::string to_string() const;
 
-  auto operator<=>(const Prefix&) const = default;
+  auto operator<=>(const Prefix&) const = default;  // NOLINT(modernize-use-nullptr): as above
 
  private:
   IpAddress addr_;

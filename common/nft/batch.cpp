@@ -5,6 +5,7 @@
 #include <linux/netlink.h>
 
 #include <cstring>
+#include <utility>
 
 #include "nft/error.hpp"
 
@@ -39,7 +40,7 @@ Batch::Batch(Socket& sock)
 
 nlmsghdr* Batch::begin_message(std::uint16_t type, std::uint16_t family, std::uint16_t flags,
                                std::string op) {
-  if (ops_.size() + 2 >= kSeqSpan) throw nft_error(E2BIG, op);
+  if (ops_.size() + 2 >= kSeqSpan) throw nft_error(E2BIG, std::move(op));
   ops_.push_back(std::move(op));
   const auto seq = first_seq_ + static_cast<std::uint32_t>(ops_.size());
   return nftnl_nlmsg_build_hdr(static_cast<char*>(nftnl_batch_buffer(batch_.get())), type, family,
@@ -52,36 +53,37 @@ void Batch::end_message() {
 
 void Batch::add_table(const nftnl_table& table, std::string op) {
   const auto family = static_cast<std::uint16_t>(nftnl_table_get_u32(&table, NFTNL_TABLE_FAMILY));
-  nftnl_table_nlmsg_build_payload(begin_message(NFT_MSG_NEWTABLE, family, NLM_F_CREATE, op),
-                                  &table);
+  nftnl_table_nlmsg_build_payload(
+      begin_message(NFT_MSG_NEWTABLE, family, NLM_F_CREATE, std::move(op)), &table);
   end_message();
 }
 
 void Batch::add_chain(const nftnl_chain& chain, std::string op) {
   const auto family = static_cast<std::uint16_t>(nftnl_chain_get_u32(&chain, NFTNL_CHAIN_FAMILY));
-  nftnl_chain_nlmsg_build_payload(begin_message(NFT_MSG_NEWCHAIN, family, NLM_F_CREATE, op),
-                                  &chain);
+  nftnl_chain_nlmsg_build_payload(
+      begin_message(NFT_MSG_NEWCHAIN, family, NLM_F_CREATE, std::move(op)), &chain);
   end_message();
 }
 
 void Batch::add_rule(const nftnl_rule& rule, std::string op) {
   const auto family = static_cast<std::uint16_t>(nftnl_rule_get_u32(&rule, NFTNL_RULE_FAMILY));
   nftnl_rule_nlmsg_build_payload(
-      begin_message(NFT_MSG_NEWRULE, family, NLM_F_CREATE | NLM_F_APPEND, op),
+      begin_message(NFT_MSG_NEWRULE, family, NLM_F_CREATE | NLM_F_APPEND, std::move(op)),
       const_cast<nftnl_rule*>(&rule));
   end_message();
 }
 
 void Batch::delete_rule(const nftnl_rule& rule, std::string op) {
   const auto family = static_cast<std::uint16_t>(nftnl_rule_get_u32(&rule, NFTNL_RULE_FAMILY));
-  nftnl_rule_nlmsg_build_payload(begin_message(NFT_MSG_DELRULE, family, 0, op),
+  nftnl_rule_nlmsg_build_payload(begin_message(NFT_MSG_DELRULE, family, 0, std::move(op)),
                                  const_cast<nftnl_rule*>(&rule));
   end_message();
 }
 
 void Batch::delete_chain(const nftnl_chain& chain, std::string op) {
   const auto family = static_cast<std::uint16_t>(nftnl_chain_get_u32(&chain, NFTNL_CHAIN_FAMILY));
-  nftnl_chain_nlmsg_build_payload(begin_message(NFT_MSG_DELCHAIN, family, 0, op), &chain);
+  nftnl_chain_nlmsg_build_payload(begin_message(NFT_MSG_DELCHAIN, family, 0, std::move(op)),
+                                  &chain);
   end_message();
 }
 

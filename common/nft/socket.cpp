@@ -13,11 +13,11 @@ namespace cni::nft {
 namespace {
 
 // Large enough for one dump datagram (the kernel fills at most 32 KiB per read).
-constexpr std::size_t kReceiveChunk = 64 * 1024;
+constexpr std::size_t kReceiveChunk = std::size_t{64} * 1024;
 // Room for the acks of a large batch: they are all queued before the first read.
 constexpr int kReceiveBuffer = 1 << 20;
 // Below the default socket send buffer (net.core.wmem_default, 208 KiB on most hosts).
-constexpr std::size_t kDefaultSendRoom = 128 * 1024;
+constexpr std::size_t kDefaultSendRoom = std::size_t{128} * 1024;
 
 void set_option(int fd, int level, int name, int value) {
   // Best effort: an older kernel without an option still works, with terser errors.

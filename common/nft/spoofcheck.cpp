@@ -185,7 +185,7 @@ int gc_spoofchecks(const std::vector<std::pair<std::string, std::string>>& keep)
     const std::string id = r.comment->substr(sizeof kCommentPrefix - 1);
     bool kept = false;
     for (const auto& [cid, ifname] : keep)
-      kept = kept || id == cid + "-" + ifname;
+      kept = kept || id == std::string(cid).append("-").append(ifname);
     if (kept) continue;
     const auto port = iifname_of(*r.rule);
     if (port && if_nametoindex(port->c_str()) != 0) continue;  // still attached: not stale

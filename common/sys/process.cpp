@@ -70,6 +70,7 @@ Child::Child(const std::string& path, const std::vector<std::string>& env, std::
   posix_spawn_file_actions_adddup2(&actions, in_r.get(), STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions, out_w.get(), STDOUT_FILENO);
   std::vector<char*> envp;
+  envp.reserve(env.size() + 1);
   for (const auto& e : env)
     envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);

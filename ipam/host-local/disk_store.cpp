@@ -126,18 +126,18 @@ std::vector<net::IpAddress> DiskStore::find_legacy(const std::string& id) {
 }
 
 void DiskStore::record(const net::IpAddress& ip, const Owner& owner) {
-  if (full_) {
+  if (full_) {  // NOLINT(bugprone-branch-clone): the last branch runs after bucket() scanned
     (*full_)[ip] = owner;
   } else if (auto* b = bucket(owner)) {
     if (std::find(b->ips.begin(), b->ips.end(), ip) == b->ips.end()) b->ips.push_back(ip);
     dirty_buckets_.insert(*Index::bucket_name(owner));
-  } else {
-    (*full_)[ip] = owner;  // bucket() scanned: full_ is set now
+  } else {  // bucket() scanned: full_ is set only now
+    (*full_)[ip] = owner;
   }
 }
 
 void DiskStore::forget(const net::IpAddress& ip, const Owner& owner) {
-  if (full_) {
+  if (full_) {  // NOLINT(bugprone-branch-clone): the last branch runs after bucket() scanned
     full_->erase(ip);
   } else if (auto* b = bucket(owner)) {
     auto it = std::find(b->ips.begin(), b->ips.end(), ip);
@@ -145,7 +145,7 @@ void DiskStore::forget(const net::IpAddress& ip, const Owner& owner) {
       b->ips.erase(it);
       dirty_buckets_.insert(*Index::bucket_name(owner));
     }
-  } else {
+  } else {  // bucket() scanned: full_ is set only now
     full_->erase(ip);
   }
 }

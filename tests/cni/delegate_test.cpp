@@ -123,7 +123,7 @@ TEST_F(Delegate, GarbageIsAnIpamError) {
 
 TEST_F(Delegate, LargeConfigDoesNotDeadlockEitherWay) {
   std::string big = R"({"cniVersion":"1.0.0","name":"n","type":"b","pad":")" +
-                    std::string(512 * 1024, 'x') + "\"}";
+                    std::string(std::size_t{512} * 1024, 'x') + "\"}";
   // Reads everything, echoes it back (both pipes full at once without a poll loop).
   plugin("echoer", "cat");
   EXPECT_EQ(code_of([&] { delegate_call(request(big), "echoer", Command::Check); }), 0);

@@ -384,7 +384,7 @@ TEST(Skel, RegularFileAndDirectoryAreNotNamespaces) {
   int fd = mkstemp(path);
   ASSERT_GE(fd, 0);
   close(fd);
-  for (std::string target : {std::string(path), std::string("/tmp")}) {
+  for (const std::string& target : {std::string(path), std::string("/tmp")}) {
     Recorder p;
     auto c = add_call(kConf);
     c.env["CNI_NETNS"] = target;

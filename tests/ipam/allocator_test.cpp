@@ -25,6 +25,7 @@ RangeSet set_of(const char* subnet, std::size_t index = 0) {
 
 std::vector<std::string> addresses(const std::vector<IpConfig>& r) {
   std::vector<std::string> out;
+  out.reserve(r.size());
   for (const auto& c : r)
     out.push_back(c.address.to_string());
   return out;

@@ -31,7 +31,7 @@ class HostLocalTest : public ::testing::Test {
               {"ranges", ranges},
               {"routes", json::array({{{"dst", "0.0.0.0/0"}}})}}}};
   }
-  Request req(const std::string& id, const std::string& ifname = "eth0", json c = nullptr) {
+  Request req(const std::string& id, const std::string& ifname = "eth0", const json& c = nullptr) {
     Request r;
     r.container_id = id;
     r.ifname = ifname;

@@ -225,6 +225,7 @@ TEST(IpAddressOrder, Ipv4BeforeIpv6ThenBytes) {
                               ip("fe80::1")};
   std::sort(v.begin(), v.end());
   std::vector<std::string> got;
+  got.reserve(v.size());
   for (const auto& a : v)
     got.push_back(a.to_string());
   EXPECT_EQ(got, (std::vector<std::string>{"1.2.3.4", "10.0.0.2", "10.0.0.10", "::1", "fe80::1"}));

@@ -412,6 +412,7 @@ TEST_F(RootMasquerade, ConcurrentSetupsAndTeardowns) {
   };
   for (bool add : {true, false}) {
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t)
       threads.emplace_back(worker, t, add);
     for (auto& th : threads)
@@ -440,6 +441,7 @@ TEST_F(RootMasquerade, ConcurrentSetupsOfOneAttachment) {
       }
   };
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t)
     threads.emplace_back(worker);
   for (auto& th : threads)

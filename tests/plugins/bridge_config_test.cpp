@@ -23,7 +23,7 @@ Request request(const json& conf, Command command = Command::Add) {
   return r;
 }
 
-json base(json extra = json::object()) {
+json base(const json& extra = json::object()) {
   json c = {{"cniVersion", "1.0.0"}, {"name", "n"}, {"type", "bridge"}};
   c.update(extra);
   return c;

@@ -49,7 +49,7 @@ std::vector<std::string> plugin_env(const Invocation& inv, const std::vector<std
     if (!is_protocol_var(kv)) env.push_back(kv);
   std::vector<std::string> pairs;
   for (const auto& [k, v] : inv.args)
-    pairs.push_back(k + "=" + v);
+    pairs.push_back(std::string(k).append("=").append(v));
   env.push_back("CNI_COMMAND=" + inv.command);
   env.push_back("CNI_CONTAINERID=" + inv.container_id);
   env.push_back("CNI_NETNS=" + inv.netns);

@@ -14,6 +14,7 @@ struct SpecVersion {
   int major = 0;
   int minor = 0;
   int micro = 0;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 sees a 0 in the defaulted comparison
   auto operator<=>(const SpecVersion&) const = default;
 };
 SpecVersion parse_spec_version(const std::string& s, const std::string& field);
