@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       cni::fuzz::finding("a key or value holds '=' or ';'", text);
     }
     if (!joined.empty()) joined += ';';
-    joined += k + "=" + v;
+    joined.append(k).append("=").append(v);
     std::optional<std::string> last;
     for (const auto& [k2, v2] : args.pairs()) {
       if (k2 == k) last = v2;
