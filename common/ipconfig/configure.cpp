@@ -7,6 +7,7 @@
 #include "cni/error.hpp"
 #include "netlink/addr.hpp"
 #include "netlink/route.hpp"
+#include "sys/fault.hpp"
 #include "sys/sysctl.hpp"
 
 namespace cni::ipconfig {
@@ -69,7 +70,7 @@ std::vector<nl::RouteSpec> routes_for(const Result& r, int index, int ifindex) {
     if (route.advmss) s.advmss = route.advmss;
     s.table = route.table;
     s.scope = route.scope;
-    out.push_back(std::move(s));
+    out.push_back(s);
   }
   return out;
 }
@@ -108,6 +109,7 @@ void configure_interface(nl::Socket& sock, const nl::Link& link, const Result& r
     (void)nl::add_address(sock, link, ip.address,
                           {.nodad = !opts.dad, .noprefixroute = opts.point_to_point});
   }
+  fault::point("ipconfig.after_addresses");
   nl::set_up(sock, link);
   if (opts.point_to_point) {
     for (const auto& route : point_to_point_routes(r, index, link.index())) {
@@ -118,6 +120,7 @@ void configure_interface(nl::Socket& sock, const nl::Link& link, const Result& r
     // A route the kernel already has (e.g. the subnet route of an address) is fine.
     (void)nl::add_route(sock, route);
   }
+  fault::point("ipconfig.after_routes");
 }
 
 }  // namespace cni::ipconfig

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "sys/fault.hpp"
+
 namespace cni::ipam {
 
 namespace {
@@ -83,6 +85,7 @@ std::vector<IpConfig> allocate(const std::vector<RangeSet>& sets,
     try {
       auto a = allocate_in_set(sets[i], i, wanted[i], store, who, held);
       reserved.push_back(a.ip);
+      fault::point("host-local.after_reserve");
       out.push_back({net::Prefix(a.ip, a.range->subnet.length()), a.range->gateway, std::nullopt});
     } catch (const Error& e) {
       // Undo this call's reservations (only those: never an earlier ADD's).

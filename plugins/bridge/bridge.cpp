@@ -18,6 +18,7 @@
 #include "netlink/veth.hpp"
 #include "netlink/wait.hpp"
 #include "nft/spoofcheck.hpp"
+#include "sys/fault.hpp"
 #include "sys/rollback.hpp"
 #include "sys/sysctl.hpp"
 
@@ -79,6 +80,7 @@ Result cmd_add(const Request& req) {
   // Links: the bridge, then the pair with its host end born on the bridge and up, and the
   // container end born in the container.
   const nl::Link br = setup_bridge(host, cfg);
+  fault::point("bridge.after_bridge");
   auto pair = nl::create_veth_with_random_host_name(host, cont,
                                                     {.peer_name = req.ifname,
                                                      .peer_ns = &*req.netns,
@@ -88,11 +90,14 @@ Result cmd_add(const Request& req) {
                                                      .host_master = br.index()});
   // By value: `pair` is destroyed before `undo` runs when an exception unwinds.
   undo.push([&host, port = nl::LinkRef(pair.host)] { nl::remove_link(host, port); });
+  fault::point("bridge.after_veth");
   configure_port(host, pair.host, cfg);
+  fault::point("bridge.after_port");
   spdlog::debug("ADD: veth created");
   if (cfg.macspoofchk) {
     nft::setup_spoofcheck(spoof_owner(req), pair.host.name(), pair.peer.mac());
     undo.push([&] { nft::teardown_spoofcheck(spoof_owner(req)); });
+    fault::point("bridge.after_spoofcheck");
   }
 
   // Addresses: from IPAM (none for a pure L2 attachment), gateways completed as configured.
@@ -102,6 +107,7 @@ Result cmd_add(const Request& req) {
     if (result.ips.empty()) throw Error(Code::Ipam, cfg.ipam_type + " returned no IP address");
   }
   const GatewayPlan gateways = plan_gateways(result, cfg);
+  fault::point("bridge.after_ipam");
   spdlog::debug("ADD: ipam done");
   result.interfaces = {
       {.name = br.name(), .mac = br.mac()},
@@ -134,10 +140,12 @@ Result cmd_add(const Request& req) {
     } else {
       ensure_gateway_addresses(host, br, gateways, cfg.force_address);
     }
+    fault::point("bridge.after_gateway");
   }
   if (cfg.ip_masq && !result.ips.empty()) {
     ipconfig::setup_masquerade(req, result);
     undo.push([&] { ipconfig::teardown_masquerade(req); });
+    fault::point("bridge.after_masq");
   }
 
   spdlog::debug("ADD: host side done");
@@ -154,6 +162,7 @@ Result cmd_add(const Request& req) {
   // The bridge's MAC as it is now (pinned above, so final).
   if (auto now = nl::find_link(host, br.index())) result.interfaces[kBridgeIndex].mac = now->mac();
 
+  fault::point("bridge.before_result");
   undo.commit();
   spdlog::info("ADD {}/{}: {} on {} <-> {}", req.container_id, req.ifname, pair.host.name(),
                br.name(), req.netns_path);

@@ -6,6 +6,8 @@
 #include "netlink/addr.hpp"
 #include "netlink/link.hpp"
 #include "netlink/socket.hpp"
+#include "sys/fault.hpp"
+#include "sys/rollback.hpp"
 
 namespace cni::loopback {
 
@@ -40,11 +42,18 @@ std::optional<net::Prefix> first_loopback_address(const std::vector<nl::Address>
 Result cmd_add(const Request& req) {
   auto sock = nl::Socket::in(*req.netns);
   auto lo = find_lo(sock, req);
+  const bool was_up = lo.is_up();
   nl::set_up(sock, lo);
+  sys::Rollback undo;  // a failed ADD leaves lo as it found it
+  if (!was_up) undo.push([&] { nl::set_down(sock, lo); });
+  fault::point("loopback.after_lo_up");
   spdlog::info("ADD {}: lo up in {}", req.container_id, req.netns_path);
 
   // A chained loopback passes the previous result through unchanged (reference behaviour).
-  if (req.conf.prev_result) return *req.conf.prev_result;
+  if (req.conf.prev_result) {
+    undo.commit();
+    return *req.conf.prev_result;
+  }
 
   auto addrs = nl::list_addresses(sock, lo.index());
   Result r;
@@ -54,6 +63,7 @@ Result cmd_add(const Request& req) {
       r.ips.push_back({.address = *p, .gateway = std::nullopt, .interface = 0});
     }
   }
+  undo.commit();
   return r;
 }
 

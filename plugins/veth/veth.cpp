@@ -15,6 +15,7 @@
 #include "netlink/link.hpp"
 #include "netlink/route.hpp"
 #include "netlink/veth.hpp"
+#include "sys/fault.hpp"
 #include "sys/rollback.hpp"
 
 namespace cni::veth {
@@ -61,9 +62,11 @@ Result cmd_add(const Request& req) {
                                                      .peer_mac = cfg.mac.value_or("")});
   // By value: `pair` is destroyed before `undo` runs when an exception unwinds.
   undo.push([&host, port = nl::LinkRef(pair.host)] { nl::remove_link(host, port); });
+  fault::point("veth.after_veth");
   Result ipam = ipam_call.add_result();
   if (ipam.ips.empty()) throw Error(Code::Ipam, cfg.ipam_type + " returned no IP address");
   ipconfig::enable_forwarding(ipam);
+  fault::point("veth.after_ipam");
   Result result = layout(std::move(ipam), pair.host, pair.peer, req);
 
   {
@@ -72,10 +75,13 @@ Result cmd_add(const Request& req) {
                                   {.point_to_point = true});
   }
   configure_host_side(host, pair.host, result);
+  fault::point("veth.after_host_side");
   if (cfg.ip_masq) {
     ipconfig::setup_masquerade(req, result);
     undo.push([&] { ipconfig::teardown_masquerade(req); });
+    fault::point("veth.after_masq");
   }
+  fault::point("veth.before_result");
   undo.commit();
   spdlog::info("ADD {}/{}: {} <-> {}", req.container_id, req.ifname, pair.host.name(),
                req.netns_path);

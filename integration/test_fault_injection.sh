@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Crash consistency: every fault point of ADD (cni::fault::point, compiled in only with
+# -DCNI_FAULT_INJECTION=ON) is hit once in each mode, for each plugin configuration:
+#   fail:  ADD returns the injected error and its rollback leaves zero residue;
+#   abort: ADD dies by SIGABRT (no rollback at all); DEL with the same arguments (no prevResult)
+#          and then GC with no valid attachment succeed and leave zero residue.
+# Zero residue: the host and container namespaces' links (name, master, admin up), addresses
+# and routes, the nftables ruleset (handles aside) and the dataDir file list are the same as
+# before the ADD; besides, no container interface, no file naming the container ID, no
+# nftables object naming it, and the network's host-local lock is free.
+. "$(dirname "$0")/lib.sh"
+
+if ! grep -qaF 'fault injected at' "$BIN_DIR/bridge"; then
+  echo "SKIP: binaries built without CNI_FAULT_INJECTION"
+  exit 0
+fi
+
+# Which points each configuration passes. A point in the sources that no configuration
+# lists (or a listed point that is gone) fails the test.
+declare -A POINTS=(
+  [bridge]="bridge.after_bridge bridge.after_veth bridge.after_port bridge.after_spoofcheck
+            host-local.after_reserve bridge.after_ipam ipconfig.after_addresses
+            ipconfig.after_routes bridge.after_gateway bridge.after_masq bridge.before_result"
+  [veth]="veth.after_veth host-local.after_reserve veth.after_ipam ipconfig.after_addresses
+          ipconfig.after_routes veth.after_host_side veth.after_masq veth.before_result"
+  [loopback]="loopback.after_lo_up"
+  [host-local]="host-local.after_reserve"
+)
+# Points reached in a delegated IPAM process: the plugin itself reports the IPAM failure.
+is_delegated() { [[ $1 != host-local && $2 == host-local.* ]]; }
+
+in_sources=$(grep -rhoE 'fault::point\("[^"]+"\)' "$SOURCE_DIR"/common "$SOURCE_DIR"/plugins \
+  "$SOURCE_DIR"/ipam | sed -E 's/.*\("([^"]+)"\)/\1/' | sort -u)
+in_test=$(printf '%s\n' "${POINTS[@]}" | tr -s ' \n' '\n' | sed '/^$/d' | sort -u)
+expect_eq "every fault point in the sources is exercised here" "$in_test" "$in_sources"
+
+make_ns host
+ip -n "$host" link set lo up
+make_tmpdir data
+
+conf_of() {  # conf_of PLUGIN: the network configuration (cniVersion 1.1.0, for GC)
+  local ipam
+  case $1 in
+    bridge)
+      ipam=$(printf '{"type":"host-local","dataDir":"%s","subnet":"10.61.0.0/24"}' "$data")
+      printf '{"cniVersion":"1.1.0","name":"fi-br","type":"bridge","bridge":"fibr0",
+        "isGateway":true,"ipMasq":true,"macspoofchk":true,"ipam":%s}' "$ipam" ;;
+    veth)
+      ipam=$(printf '{"type":"host-local","dataDir":"%s","subnet":"10.62.0.0/24"}' "$data")
+      printf '{"cniVersion":"1.1.0","name":"fi-veth","type":"veth","ipMasq":true,"ipam":%s}' \
+        "$ipam" ;;
+    loopback) printf '{"cniVersion":"1.1.0","name":"fi-lo","type":"loopback"}' ;;
+    host-local)
+      printf '{"cniVersion":"1.1.0","name":"fi-hl","type":"host-local",
+        "ipam":{"type":"host-local","dataDir":"%s","subnet":"10.63.0.0/24"}}' "$data" ;;
+  esac
+}
+
+gc_conf_of() { conf_of "$1" | jq -c '. + {"cni.dev/valid-attachments": []}'; }
+
+settle() {  # settle NS: waits (up to 3 s) for IPv6 DAD, whose end adds local routes
+  local _
+  for _ in $(seq 30); do
+    [ -z "$(ip -n "$1" -6 addr show tentative)" ] && return 0
+    sleep 0.1
+  done
+}
+
+snapshot() {  # snapshot NS: links, addresses, routes (and nftables in the host), as text
+  local ns=$1
+  ip -n "$ns" -j link show |
+    jq -r '.[] | "link \(.ifname) master=\(.master // "-") up=\(.flags | index("UP") != null)"'
+  ip -n "$ns" -j addr show |
+    jq -r '.[] | .ifname as $i | .addr_info[] | "addr \($i) \(.local)/\(.prefixlen)"'
+  # "linkdown" follows the bridge's carrier, which the kernel updates after the fact.
+  ip -n "$ns" route show table all | sed -e 's/ linkdown//' -e 's/^/route /'
+  if [ "$ns" = "$host" ]; then
+    ip netns exec "$ns" nft -j list ruleset |
+      jq -c 'walk(if type == "object" then del(.handle) else . end) | .nftables[]' |
+      sed 's/^/nft /'
+    (cd "$data" && find . -printf 'file %p %y\n' | sort)
+  fi
+}
+
+# residue PLUGIN CID CNS BEFORE_HOST BEFORE_CONT: prints what differs from the snapshots.
+residue() {
+  local plugin=$1 cid=$2 cns=$3 before_host=$4 before_cont=$5 net
+  net=$(conf_of "$plugin" | jq -r .name)
+  diff <(printf '%s\n' "$before_host") <(snapshot "$host") | grep '^[<>]' | sed 's/^/host: /'
+  diff <(printf '%s\n' "$before_cont") <(snapshot "$cns") | grep '^[<>]' | sed 's/^/container: /'
+  if ip -n "$cns" link show eth0 >/dev/null 2>&1; then echo "container: eth0 exists"; fi
+  find "$data" -name "*$cid*" | sed 's/^/file named after the container: /'
+  grep -rlF -- "$cid" "$data" | sed 's/^/file naming the container: /'
+  if ip netns exec "$host" nft list ruleset | grep -qF -- "$cid"; then
+    echo "nftables: an object names $cid"
+  fi
+  if [ -e "$data/$net/lock" ] && ! flock -n "$data/$net/lock" true; then
+    echo "lock: $data/$net/lock is held"
+  fi
+  return 0
+}
+
+cases=0
+run_case() {  # run_case PLUGIN CNS POINT MODE
+  local plugin=$1 cns=$2 point=$3 mode=$4 conf gc cid before_host before_cont left what
+  conf=$(conf_of "$plugin")
+  gc=$(gc_conf_of "$plugin")
+  cases=$((cases + 1))
+  cid="fi${cases}-$$"
+  what="$plugin $point $mode"
+  before_host=$(snapshot "$host")
+  before_cont=$(snapshot "$cns")
+  cni "$host" "$plugin" ADD "$cid" "/run/netns/$cns" eth0 "$conf" \
+    CNI_FAULT_POINT="$point" CNI_FAULT_MODE="$mode"
+  if [ "$mode" = fail ]; then
+    expect_cni_error "$what: ADD fails with the injected error" 999 "fault injected at $point"
+  elif is_delegated "$plugin" "$point"; then
+    # The IPAM process crashed; the plugin reports it and rolls back its own steps.
+    if [ "$RC" = 1 ] && printf '%s' "$OUT" | jq -e '.code' >/dev/null 2>&1 &&
+      [[ $ERR == *"fault injected at $point (abort)"* ]]; then
+      pass "$what: IPAM crashes, ADD fails with a CNI error"
+    else
+      fail "$what: IPAM crashes, ADD fails with a CNI error (RC=$RC)"
+    fi
+  else
+    if [ "$RC" = 134 ] && [[ $ERR == *"fault injected at $point (abort)"* ]]; then
+      pass "$what: ADD crashes (SIGABRT)"
+    else
+      fail "$what: ADD crashes (SIGABRT) (RC=$RC)"
+    fi
+  fi
+  if [ "$mode" = abort ] || [ "$RC" = 0 ]; then
+    cni "$host" "$plugin" DEL "$cid" "/run/netns/$cns" eth0 "$conf"
+    expect_eq "$what: DEL succeeds" "$RC:$OUT" "0:"
+    cni "$host" "$plugin" GC "" "" "" "$gc"
+    expect_eq "$what: GC succeeds" "$RC:$OUT" "0:"
+  fi
+  left=$(residue "$plugin" "$cid" "$cns" "$before_host" "$before_cont")
+  if [ -z "$left" ]; then
+    pass "$what: zero residue"
+  else
+    OUT="" ERR="" fail "$what: residue:"$'\n'"$(printf '%s\n' "$left" | sed 's/^/       /')"
+    # Back to a clean state for the next cases (not counted).
+    cni "$host" "$plugin" DEL "$cid" "/run/netns/$cns" eth0 "$conf"
+    cni "$host" "$plugin" GC "" "" "" "$gc"
+  fi
+}
+
+for plugin in bridge veth loopback host-local; do
+  make_ns cns
+  # A first attachment made and removed: the bridge with its gateway address, the nftables
+  # tables, the network's data directory and lock, lo's addresses exist from here on, as they
+  # would on any host that ran one container.
+  conf=$(conf_of "$plugin")
+  cni "$host" "$plugin" ADD "warm-$$" "/run/netns/$cns" eth0 "$conf"
+  expect_eq "$plugin: a plain ADD works" "$RC" 0
+  cni "$host" "$plugin" DEL "warm-$$" "/run/netns/$cns" eth0 "$conf"
+  expect_eq "$plugin: ... and its DEL" "$RC" 0
+  settle "$host"
+  settle "$cns"
+  for point in ${POINTS[$plugin]}; do
+    for mode in fail abort; do
+      run_case "$plugin" "$cns" "$point" "$mode"
+    done
+  done
+done
+echo "$cases (plugin, point, mode) cases"
+finish
