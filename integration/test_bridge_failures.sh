@@ -80,4 +80,32 @@ expect_eq "its spoof check and masquerade rules exist" "$(residue | sed 's/.*rul
 cni "$host" bridge DEL ctr1 "/run/netns/$c1" eth0 "$base"
 expect_eq "DEL ctr1" "$RC" 0
 expect_eq "zero residue after DEL" "$(residue)" "$clean"
+
+# The plugin dies (SIGKILL) while its host-local waits for the network's lock: host-local must
+# not reserve for a caller that is gone (its DEL may already have run), or the address leaks.
+lock="$data/failnet/lock"
+exec 9>>"$lock"
+flock 9
+printf '%s' "$base" | ip netns exec "$host" env -i PATH="$PATH" CNI_COMMAND=ADD CNI_CONTAINERID=ctr1 \
+  CNI_NETNS="/run/netns/$c1" CNI_IFNAME=eth0 CNI_PATH="$BIN_DIR" "$BIN_DIR/bridge" >/dev/null 2>&1 &
+plugin=$!
+child=""
+for _ in $(seq 100); do
+  child=$(pgrep -P "$plugin" -x host-local || true)
+  [ -n "$child" ] && break
+  sleep 0.05
+done
+check "host-local started and waits for the lock" test -n "$child"
+kill -9 "$plugin"
+wait "$plugin" 2>/dev/null || true
+flock -u 9
+exec 9>&-
+for _ in $(seq 100); do
+  [ -n "$child" ] && kill -0 "$child" 2>/dev/null || break
+  sleep 0.05
+done
+expect_eq "no reservation for the dead caller" "$(find "$data" -type f -name '10.*' | wc -l)" 0
+cni "$host" bridge DEL ctr1 "/run/netns/$c1" eth0 "$base"
+expect_eq "DEL after the crash" "$RC" 0
+expect_eq "zero residue after the crash and DEL" "$(residue)" "$clean"
 finish

@@ -56,11 +56,18 @@ bool is_valid(const Owner& o, const std::vector<Attachment>& valid) {
 }  // namespace
 
 Result cmd_add(const Request& req) {
+  const pid_t caller = ::getppid();
   auto cfg = parse_config(req.conf.raw, req.conf.version, req.args);
   Result r;
   if (!cfg.resolv_conf.empty()) r.dns = read_resolv_conf(cfg.resolv_conf);
   r.routes = cfg.routes;
   auto store = DiskStore::open(cfg.data_dir, cfg.network, DiskStore::Mode::Create);
+  // A caller (the plugin that delegated to us) that died while we waited for the lock never
+  // reports this address, and the runtime's DEL for it may already have run: a reservation
+  // now would leak until GC. Checked under the lock, so a DEL that comes later finds it.
+  if (::getppid() != caller) {
+    throw Error(Code::TryAgainLater, "the calling process exited during ADD: nothing reserved");
+  }
   try {
     r.ips = allocate(cfg.range_sets, cfg.requested, *store, attachment_of(req));
   } catch (...) {
