@@ -77,18 +77,6 @@ void require_env(Command cmd, const Io& io) {
   throw Error(Code::InvalidEnvironment, "required env variables [" + joined + "] missing");
 }
 
-std::vector<std::string> split_path(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    auto end = s.find(':', start);
-    if (end == std::string::npos) end = s.size();
-    if (end > start) out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 std::string read_all(std::istream& in) {
   std::string data{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   if (in.bad()) throw Error(Code::IoFailure, "error reading network configuration from stdin");
@@ -352,7 +340,7 @@ struct Dispatch {
     check_version_allows(*cmd, v);
 
     req.args = CniArgs::parse(env_or_empty(io, "CNI_ARGS"));
-    req.cni_path = split_path(env_or_empty(io, "CNI_PATH"));
+    req.cni_path = split_cni_path(env_or_empty(io, "CNI_PATH"));
     if (needs_container(*cmd)) {
       req.container_id = env_or_empty(io, "CNI_CONTAINERID");
       validate_container_id(req.container_id);
@@ -396,6 +384,18 @@ struct Dispatch {
 };
 
 }  // namespace
+
+std::vector<std::string> split_cni_path(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    auto end = s.find(':', start);
+    if (end == std::string::npos) end = s.size();
+    if (end > start) out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
 
 int run(const PluginFuncs& funcs, std::string_view plugin_name, Io io) noexcept {
   Dispatch d{funcs, plugin_name, io};

@@ -37,6 +37,9 @@ struct Attachment {
 };
 
 /// Everything a plugin command needs, validated by the skel.
+/// CNI_PATH's directories: split on ':', empty entries dropped.
+std::vector<std::string> split_cni_path(const std::string& s);
+
 struct Request {
   Command command = Command::Add;
   std::string container_id;

@@ -4,6 +4,7 @@
 
 #include "cni/cni_args.hpp"
 #include "cni/error.hpp"
+#include "cni/skel.hpp"
 #include "container_id.hpp"
 
 namespace cni::tool {
@@ -24,18 +25,6 @@ std::optional<ToolCommand> parse_command(const std::string& s) {
 std::string env_or(const Getenv& getenv, const std::string& key, const std::string& fallback) {
   auto v = getenv(key);
   return v && !v->empty() ? *v : fallback;
-}
-
-std::vector<std::string> split_path(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    auto end = s.find(':', start);
-    if (end == std::string::npos) end = s.size();
-    if (end > start) out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
 }
 
 std::vector<std::pair<std::string, std::string>> parse_cni_args(const std::string& text) {
@@ -86,7 +75,7 @@ std::optional<Options> parse_options(const std::vector<std::string>& args, const
   rt.args = parse_cni_args(getenv("CNI_ARGS").value_or(""));
   rt.capability_args = parse_capability_args(getenv("CAP_ARGS").value_or(""));
   rt.container_id = env_or(getenv, "CNI_CONTAINERID", container_id_for(rt.netns));
-  rt.cni_path = split_path(getenv("CNI_PATH").value_or(""));
+  rt.cni_path = split_cni_path(getenv("CNI_PATH").value_or(""));
   rt.cache_dir = env_or(getenv, "CNI_CACHE_DIR", kDefaultCacheDir);
   return o;
 }
