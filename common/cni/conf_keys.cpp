@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cctype>
+#include <limits>
 
 #include "cni/error.hpp"
 
@@ -11,6 +12,9 @@ namespace cni {
 using nlohmann::json;
 
 namespace {
+constexpr auto kLongLongMax =
+    static_cast<unsigned long long>(std::numeric_limits<long long>::max());
+
 const json* find(const json& conf, const char* key) {
   if (!conf.is_object()) return nullptr;
   auto it = conf.find(key);
@@ -55,11 +59,12 @@ int int_key(const json& conf, const char* key, int def, int min, int max) {
   if (!v->is_number_integer()) {
     throw Error(Code::DecodingFailure, std::string(key) + ": must be an integer");
   }
+  // Above LLONG_MAX (an unsigned JSON number) get<long long>() would wrap to a negative.
+  const bool huge = v->is_number_unsigned() && v->get<unsigned long long>() > kLongLongMax;
   auto n = v->get<long long>();
-  if (n < min || n > max) {
-    throw Error(Code::InvalidConfig, std::string(key) + ": " + std::to_string(n) +
-                                         " is out of range [" + std::to_string(min) + ", " +
-                                         std::to_string(max) + "]");
+  if (huge || n < min || n > max) {
+    throw Error(Code::InvalidConfig, std::string(key) + ": " + v->dump() + " is out of range [" +
+                                         std::to_string(min) + ", " + std::to_string(max) + "]");
   }
   return static_cast<int>(n);
 }

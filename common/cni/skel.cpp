@@ -142,7 +142,7 @@ Version config_version(const json& j) {
   if (text.empty()) return Version::V0_1_0;
   auto v = parse_version(text);
   if (!v) {
-    throw Error(Code::IncompatibleVersion, "incompatible CNI versions",
+    throw Error(Code::IncompatibleVersion, "cniVersion: incompatible CNI versions",
                 "config is \"" + text + "\", plugin supports " + supported_versions_list());
   }
   return *v;
@@ -171,6 +171,9 @@ std::optional<Result> parse_prev_result(const json& j, Version conf_version) {
   if (it == j.end() || it->is_null()) return std::nullopt;
   if (!it->is_object()) throw Error(Code::DecodingFailure, "prevResult: must be a JSON object");
   Version v = conf_version;
+  if (auto pv = it->find("cniVersion"); pv != it->end() && !pv->is_null() && !pv->is_string()) {
+    throw Error(Code::DecodingFailure, "prevResult.cniVersion: must be a string");
+  }
   if (auto pv = it->find("cniVersion"); pv != it->end() && pv->is_string()) {
     auto parsed = parse_version(pv->get<std::string>());
     if (!parsed) {
@@ -209,12 +212,12 @@ log::Settings log_settings_from(const json& j) {
 void check_version_allows(Command cmd, Version v) {
   if (cmd == Command::Check && !supports_check(v)) {
     throw Error(Code::IncompatibleVersion,
-                "config version \"" + std::string(to_string(v)) + "\" does not allow CHECK",
+                "cniVersion: \"" + std::string(to_string(v)) + "\" does not allow CHECK",
                 "CHECK needs cniVersion 0.4.0 or later");
   }
   if ((cmd == Command::Status || cmd == Command::Gc) && !supports_gc_status(v)) {
     throw Error(Code::IncompatibleVersion,
-                "config version \"" + std::string(to_string(v)) + "\" does not allow " +
+                "cniVersion: \"" + std::string(to_string(v)) + "\" does not allow " +
                     std::string(to_string(cmd)),
                 "STATUS and GC need cniVersion 1.1.0 or later");
   }

@@ -115,6 +115,16 @@ void remove(Socket& sock, const std::vector<ListedRule>& rules, const std::strin
 
 }  // namespace
 
+void require_spoofcheck_names_fit(const SpoofCheckOwner& owner) {
+  constexpr std::size_t kMaxName = 255;  // NFT_CHAIN_MAXNAMELEN without the NUL
+  const auto longest = mac_chain(owner.id()).size();
+  if (longest > kMaxName) {
+    throw Error(Code::InvalidEnvironment,
+                "CNI_CONTAINERID: too long for macspoofchk: its nftables chain name would be " +
+                    std::to_string(longest) + " bytes (at most " + std::to_string(kMaxName) + ")");
+  }
+}
+
 void setup_spoofcheck(const SpoofCheckOwner& owner, const std::string& host_veth,
                       const std::string& mac) {
   const auto mac_bytes = parse_mac(mac);

@@ -31,6 +31,11 @@ struct SpoofCheckOwner {
   std::string id() const { return container_id + "-" + ifname; }
 };
 
+/// ADD, before anything is created: throws cni::Error(InvalidEnvironment) naming
+/// CNI_CONTAINERID when the owner's chain names would exceed nftables' 255 bytes (the reference
+/// builds the same names and fails later with ERANGE).
+void require_spoofcheck_names_fit(const SpoofCheckOwner& owner);
+
 /// ADD: only frames with source MAC `mac` ("aa:bb:cc:dd:ee:ff") may enter the bridge from
 /// `host_veth`. Replaces the owner's earlier rules, if any. Throws cni::Error(Firewall).
 void setup_spoofcheck(const SpoofCheckOwner& owner, const std::string& host_veth,

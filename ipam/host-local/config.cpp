@@ -65,9 +65,11 @@ int optional_int(const json& j, const char* key, const std::string& field, bool 
   const json* v = member(j, key);
   if (!v) return 0;
   if (!v->is_number_integer()) throw Error(Code::DecodingFailure, field + ": must be an integer");
+  // An unsigned JSON number above LLONG_MAX would wrap to a negative in get<long long>().
+  const bool huge = v->is_number_unsigned() && v->get<unsigned long long>() > 0x7fffffffULL;
   auto n = v->get<long long>();
-  if ((non_negative && n < 0) || n > 0x7fffffff || n < -0x7fffffff) {
-    throw Error(Code::InvalidConfig, field + ": " + std::to_string(n) + " is out of range");
+  if (huge || (non_negative && n < 0) || n > 0x7fffffff || n < -0x7fffffff) {
+    throw Error(Code::InvalidConfig, field + ": " + v->dump() + " is out of range");
   }
   return static_cast<int>(n);
 }

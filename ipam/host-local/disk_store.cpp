@@ -14,6 +14,9 @@ namespace cni::ipam {
 namespace {
 constexpr const char* kLockFile = "lock";
 constexpr std::string_view kLastReservedPrefix = "last_reserved_ip.";
+// A reservation holds "<container ID>\r\n<ifname>"; a container ID may be as long as an
+// environment string (128 KiB): read it whole, or a long owner would never match again.
+constexpr std::size_t kMaxReservationBytes = 1 << 18;
 
 // A reservation file's address: the name must be an address in its canonical text, as the
 // reference writes it (which is also how we write it).
@@ -64,7 +67,7 @@ void DiskStore::scan() {
     }
     auto ip = address_of(e.name);
     if (!ip) continue;  // lock, last_reserved_ip.*, anything else
-    auto content = fs::read_file(net_.get(), e.name);
+    auto content = fs::read_file(net_.get(), e.name, kMaxReservationBytes);
     if (!content) continue;  // removed meanwhile (only possible without the lock)
     found[*ip] = Owner::parse(*content);
   }
@@ -94,7 +97,7 @@ std::vector<net::IpAddress> DiskStore::lookup(const Owner& key) {
     bool consistent = true;
     auto name = *Index::bucket_name(key);
     for (auto it = b->ips.begin(); it != b->ips.end();) {
-      auto content = fs::read_file(net_.get(), it->to_string());
+      auto content = fs::read_file(net_.get(), it->to_string(), kMaxReservationBytes);
       if (!content) {
         it = b->ips.erase(it);
         dirty_buckets_.insert(name);
@@ -165,7 +168,7 @@ bool DiskStore::reserve(const net::IpAddress& ip, const Attachment& who, std::si
 bool DiskStore::release(const net::IpAddress& ip, const Owner& owner) {
   const auto name = ip.to_string();
   if (!full_ && owner.kind != Owner::Kind::Unknown) bucket(owner);
-  auto content = fs::read_file(net_.get(), name);
+  auto content = fs::read_file(net_.get(), name, kMaxReservationBytes);
   if (!content) {
     forget(ip, owner);
     return false;

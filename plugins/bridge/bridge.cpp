@@ -66,6 +66,7 @@ Result cmd_add(const Request& req) {
   nl::Socket host;  // the plugin runs in the host's namespace
   auto cont = nl::Socket::in(*req.netns);
   ipconfig::require_free_ifname(cont, req);
+  if (cfg.macspoofchk) nft::require_spoofcheck_names_fit(spoof_owner(req));
   // IPAM starts first and runs while the links are made; collected once they exist.
   std::optional<DelegateCall> ipam;
   if (!cfg.ipam_type.empty()) ipam.emplace(req, cfg.ipam_type, Command::Add);

@@ -25,6 +25,16 @@ TEST(ConfKeys, TypedReadersNameTheKey) {
   EXPECT_NE(e.msg().find("big"), std::string::npos);
 }
 
+TEST(ConfKeys, UnsignedBeyondLongLongIsOutOfRangeAsWritten) {
+  // get<long long>() of these wraps to -1 / LLONG_MIN: the message must show the input.
+  for (const char* n : {"18446744073709551615", "9223372036854775808"}) {
+    json c = json::parse(std::string(R"({"vlan":)") + n + "}");
+    auto e = test::error_of([&] { int_key(c, "vlan", 0, 0, 4094); });
+    EXPECT_EQ(static_cast<int>(e.code()), 7) << n;
+    EXPECT_EQ(e.msg().rfind(std::string("vlan: ") + n, 0), 0u) << e.msg();
+  }
+}
+
 TEST(ConfKeys, Mtu) {
   EXPECT_EQ(mtu_key(json::parse(R"({})")), 0);
   EXPECT_EQ(mtu_key(json::parse(R"({"mtu":9000})")), 9000);

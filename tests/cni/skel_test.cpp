@@ -200,6 +200,7 @@ TEST(Skel, UnsupportedVersionIsCode1WithDetails) {
   EXPECT_EQ(j["code"], 1);
   EXPECT_NE(j["details"].get<std::string>().find("\"9.9.9\""), std::string::npos);
   EXPECT_NE(j["details"].get<std::string>().find("1.1.0"), std::string::npos);
+  EXPECT_EQ(j["msg"].get<std::string>().rfind("cniVersion: ", 0), 0u) << j["msg"];
 }
 
 TEST(Skel, NonStringVersionIsCode6) {
@@ -481,8 +482,8 @@ TEST(Skel, PrevResultOf040ShapeUnder040Config) {
 }
 
 TEST(Skel, BadPrevResultIsCode6NamingIt) {
-  for (const char* prev :
-       {R"("a string")", R"({"ips":[{"address":"10.9.0.500/24"}]})", R"({"ips":"x"})"}) {
+  for (const char* prev : {R"("a string")", R"({"ips":[{"address":"10.9.0.500/24"}]})",
+                           R"({"ips":"x"})", R"({"cniVersion":5})"}) {
     Recorder p;
     auto c = add_call(std::string(R"({"cniVersion":"1.0.0","name":"n","type":"t","prevResult":)") +
                       prev + "}");
