@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <ranges>
 
 #include "cni/error.hpp"
 
@@ -39,9 +38,10 @@ CniArgs CniArgs::parse(std::string_view text) {
 }
 
 std::optional<std::string> CniArgs::get(std::string_view key) const {
-  for (const auto& [k, v] : std::views::reverse(pairs_)) {
-    if (k == key) return v;
-  }
+  // The last occurrence wins. (No std::views here: clang 14 cannot parse libstdc++ 12's.)
+  auto it =
+      std::find_if(pairs_.rbegin(), pairs_.rend(), [&](const auto& p) { return p.first == key; });
+  if (it != pairs_.rend()) return it->second;
   return std::nullopt;
 }
 
