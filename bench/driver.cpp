@@ -7,7 +7,8 @@
 // printing the call's stdout and stderr.
 //
 // Usage: cni-bench-driver --plugin PATH --config FILE --host-netns PATH --command CMD
-//                         [--parallel P] [--id-prefix bench] CONTAINER-NETNS...
+//                         [--parallel P] [--id-prefix bench] [--timeout SECONDS]
+//                         CONTAINER-NETNS...
 // Output (stdout): one line per call, in container order, then two summary lines:
 //   call <index from 1> <latency ms> <plugin KiB> <tree KiB> <CPU ms>
 //   tree_max_rss_kib <KiB>
@@ -28,20 +29,28 @@
 // CPU: user + system time of the call's whole tree (wait4's RUSAGE_BOTH).
 // tree_max_rss_kib: getrusage(RUSAGE_CHILDREN).ru_maxrss at the end, the "tree" figure over all
 //   calls.
+// A call still running after --timeout seconds (default 120) is a hang, not a figure: the driver
+// prints the call's process tree (state, kernel wait channel, command line of every process)
+// and what it wrote so far, kills that tree and exits 1.
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +64,7 @@ struct Options {
   std::string command;
   std::string id_prefix = "bench";
   int parallel = 1;
+  int timeout_s = 120;
   std::vector<std::string> containers;
 };
 
@@ -82,7 +92,7 @@ struct Call {
 
 void usage() {
   die("usage: cni-bench-driver --plugin PATH --config FILE --host-netns PATH --command CMD "
-      "[--parallel P] [--id-prefix PREFIX] CONTAINER-NETNS...");
+      "[--parallel P] [--id-prefix PREFIX] [--timeout SECONDS] CONTAINER-NETNS...");
 }
 
 Options parse_args(int argc, char** argv) {
@@ -105,6 +115,8 @@ Options parse_args(int argc, char** argv) {
       o.parallel = std::atoi(value().c_str());
     } else if (a == "--id-prefix") {
       o.id_prefix = value();
+    } else if (a == "--timeout") {
+      o.timeout_s = std::atoi(value().c_str());
     } else if (a.starts_with("--")) {
       usage();
     } else {
@@ -112,7 +124,7 @@ Options parse_args(int argc, char** argv) {
     }
   }
   if (o.plugin.empty() || o.config.empty() || o.host_netns.empty() || o.command.empty() ||
-      o.containers.empty() || o.parallel < 1)
+      o.containers.empty() || o.parallel < 1 || o.timeout_s < 1)
     usage();
   return o;
 }
@@ -145,6 +157,50 @@ long peak_rss_kib(pid_t pid) {
   close(fd);
   const auto at = s.find("VmHWM:");
   return at == std::string::npos ? -1 : std::atol(s.c_str() + at + 6);
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// pid and every live descendant (through /proc/<pid>/task/<tid>/children), parents first.
+void collect_tree(pid_t pid, std::vector<pid_t>& out) {
+  out.push_back(pid);
+  std::error_code ec;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+    std::istringstream children(slurp(task.path().string() + "/children"));
+    for (pid_t child = 0; children >> child;)
+      collect_tree(child, out);
+  }
+}
+
+// One line per process: pid, state, kernel wait channel, command line.
+std::string describe(pid_t pid) {
+  const std::string dir = "/proc/" + std::to_string(pid);
+  std::string cmdline = slurp(dir + "/cmdline");
+  for (char& ch : cmdline)
+    if (ch == '\0') ch = ' ';
+  std::string state;
+  std::istringstream status(slurp(dir + "/status"));
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("State:")) state = line.substr(std::min(line.size(), size_t{7}));
+  return "  pid " + std::to_string(pid) + " state " + state + " wchan " + slurp(dir + "/wchan") +
+         " : " + cmdline;
+}
+
+void on_alarm(int /*unused*/) {}
+
+// SIGALRM once a second, without SA_RESTART, so the driver's wait4 returns to look at the clock.
+void start_ticking() {
+  struct sigaction sa {};
+  sa.sa_handler = on_alarm;
+  if (sigaction(SIGALRM, &sa, nullptr) != 0) die_errno("sigaction");
+  itimerval tick{{1, 0}, {1, 0}};
+  if (setitimer(ITIMER_REAL, &tick, nullptr) != 0) die_errno("setitimer");
 }
 
 void enter_netns(const std::string& path) {
@@ -182,8 +238,12 @@ class Runner {
       const pid_t pid = wait4(-1, &status, __WALL, &ru);
       const double end = now_ms();
       if (pid < 0) {
-        if (errno == EINTR) continue;
-        die_errno("wait4");
+        if (errno != EINTR) die_errno("wait4");
+        if (const Call* late = overdue(end)) {
+          report_hang(*late, end);
+          return false;
+        }
+        continue;
       }
       Call* c = find(pid);
       if (c == nullptr) continue;
@@ -278,6 +338,29 @@ class Runner {
     c.driver_ms += now_ms() - seen;
   }
 
+  const Call* overdue(double now) const {
+    for (const auto& c : calls_)
+      if (c.pid > 0 && now - c.start_ms > o_.timeout_s * 1e3) return &c;
+    return nullptr;
+  }
+
+  // Prints the hung call's process tree and output so far, then kills that tree.
+  void report_hang(const Call& c, double now) const {
+    const size_t i = static_cast<size_t>(&c - calls_.data());
+    std::fprintf(stderr,
+                 "cni-bench-driver: %s %s container %s%zu (netns %s) still running after %.0f s:\n",
+                 o_.plugin.c_str(), o_.command.c_str(), o_.id_prefix.c_str(), i + 1,
+                 o_.containers[i].c_str(), (now - c.start_ms) / 1e3);
+    std::vector<pid_t> tree;
+    collect_tree(c.pid, tree);
+    for (const pid_t p : tree)
+      std::fprintf(stderr, "%s\n", describe(p).c_str());
+    std::fprintf(stderr, "--- stdout\n%s\n--- stderr\n%s\n---\n", read_all(c.out).c_str(),
+                 read_all(c.err).c_str());
+    for (const pid_t p : tree)
+      kill(p, SIGKILL);
+  }
+
   Call* find(pid_t pid) {
     for (auto& c : calls_)
       if (c.pid == pid) return &c;
@@ -305,6 +388,7 @@ int main(int argc, char** argv) {
   const Options o = parse_args(argc, argv);
   if (access(o.plugin.c_str(), X_OK) != 0) die_errno(o.plugin);
   enter_netns(o.host_netns);
+  start_ticking();
   Runner r(o);
   const bool ok = r.run();
   if (!ok) return 1;
