@@ -91,7 +91,7 @@ residue() {
   if ip -n "$cns" link show eth0 >/dev/null 2>&1; then echo "container: eth0 exists"; fi
   find "$data" -name "*$cid*" | sed 's/^/file named after the container: /'
   grep -rlF -- "$cid" "$data" | sed 's/^/file naming the container: /'
-  if ip netns exec "$host" nft list ruleset | grep -qF -- "$cid"; then
+  if ip netns exec "$host" nft list ruleset | grep -F -- "$cid" >/dev/null; then
     echo "nftables: an object names $cid"
   fi
   if [ -e "$data/$net/lock" ] && ! flock -n "$data/$net/lock" true; then
