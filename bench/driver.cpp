@@ -49,8 +49,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -148,22 +146,30 @@ std::string read_all(int fd) {
   return s;
 }
 
-// VmHWM of a live process in KiB, -1 if unreadable.
-long peak_rss_kib(pid_t pid) {
-  const std::string path = "/proc/" + std::to_string(pid) + "/status";
+// The whole file, empty if unreadable (a process that is gone).
+std::string read_file(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  const std::string s = read_all(fd);
+  if (fd < 0) return {};
+  std::string s = read_all(fd);
   close(fd);
-  const auto at = s.find("VmHWM:");
-  return at == std::string::npos ? -1 : std::atol(s.c_str() + at + 6);
+  return s;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+// The text after "KEY:" in /proc/<pid>/status, leading blanks dropped; empty if absent.
+std::string status_field(pid_t pid, std::string_view key) {
+  const std::string s = read_file("/proc/" + std::to_string(pid) + "/status");
+  const std::string tag = "\n" + std::string(key) + ":";
+  auto at = s.find(tag);
+  if (at == std::string::npos) return {};
+  at = s.find_first_not_of(" \t", at + tag.size());
+  if (at == std::string::npos) return {};
+  return s.substr(at, s.find('\n', at) - at);
+}
+
+// VmHWM of a live process in KiB, -1 if unreadable.
+long peak_rss_kib(pid_t pid) {
+  const std::string hwm = status_field(pid, "VmHWM");
+  return hwm.empty() ? -1 : std::atol(hwm.c_str());
 }
 
 // pid and every live descendant (through /proc/<pid>/task/<tid>/children), parents first.
@@ -172,24 +178,23 @@ void collect_tree(pid_t pid, std::vector<pid_t>& out) {
   std::error_code ec;
   const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
   for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
-    std::istringstream children(slurp(task.path().string() + "/children"));
-    for (pid_t child = 0; children >> child;)
-      collect_tree(child, out);
+    const std::string children = read_file(task.path().string() + "/children");
+    const char* p = children.c_str();
+    for (char* next = nullptr;; p = next) {
+      const long child = std::strtol(p, &next, 10);
+      if (next == p) break;
+      collect_tree(static_cast<pid_t>(child), out);
+    }
   }
 }
 
 // One line per process: pid, state, kernel wait channel, command line.
 std::string describe(pid_t pid) {
   const std::string dir = "/proc/" + std::to_string(pid);
-  std::string cmdline = slurp(dir + "/cmdline");
-  for (char& ch : cmdline)
-    if (ch == '\0') ch = ' ';
-  std::string state;
-  std::istringstream status(slurp(dir + "/status"));
-  for (std::string line; std::getline(status, line);)
-    if (line.starts_with("State:")) state = line.substr(std::min(line.size(), size_t{7}));
-  return "  pid " + std::to_string(pid) + " state " + state + " wchan " + slurp(dir + "/wchan") +
-         " : " + cmdline;
+  std::string cmdline = read_file(dir + "/cmdline");
+  std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+  return "  pid " + std::to_string(pid) + " state " + status_field(pid, "State") + " wchan " +
+         read_file(dir + "/wchan") + " : " + cmdline;
 }
 
 void on_alarm(int /*unused*/) {}
@@ -355,10 +360,14 @@ class Runner {
     collect_tree(c.pid, tree);
     for (const pid_t p : tree)
       std::fprintf(stderr, "%s\n", describe(p).c_str());
-    std::fprintf(stderr, "--- stdout\n%s\n--- stderr\n%s\n---\n", read_all(c.out).c_str(),
-                 read_all(c.err).c_str());
+    print_output(c);
     for (const pid_t p : tree)
       kill(p, SIGKILL);
+  }
+
+  static void print_output(const Call& c) {
+    std::fprintf(stderr, "--- stdout\n%s\n--- stderr\n%s\n---\n", read_all(c.out).c_str(),
+                 read_all(c.err).c_str());
   }
 
   Call* find(pid_t pid) {
@@ -373,8 +382,7 @@ class Runner {
                  o_.plugin.c_str(), o_.command.c_str(), o_.id_prefix.c_str(), i + 1,
                  o_.containers[i].c_str(), WIFEXITED(status) ? "exit code" : "signal",
                  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-    std::fprintf(stderr, "--- stdout\n%s\n--- stderr\n%s\n---\n", read_all(c.out).c_str(),
-                 read_all(c.err).c_str());
+    print_output(c);
   }
 
   const Options& o_;
