@@ -60,6 +60,10 @@ struct PluginFuncs {
   std::function<void(const Request&)> check;
   std::function<void(const Request&)> status;
   std::function<void(const Request&)> gc;
+  // The shape of the plugin's own config keys (cni/key_fold.hpp), JSON text; the keys every
+  // config shares are the skel's. Keys are matched to it as the reference's Go decoder matches
+  // them (case-insensitively, the last in the document winning) and renamed to its spelling.
+  std::string_view keys;
 };
 
 /// Where the skel reads its input and writes its output; a struct so tests need no process.

@@ -176,7 +176,12 @@ void cmd_status(const Request& req) {
 
 PluginFuncs host_local_plugin() {
   return PluginFuncs{
-      .add = cmd_add, .del = cmd_del, .check = cmd_check, .status = cmd_status, .gc = cmd_gc};
+      .add = cmd_add,
+      .del = cmd_del,
+      .check = cmd_check,
+      .status = cmd_status,
+      .gc = cmd_gc,
+      .keys = kKeys};
 }
 
 }  // namespace cni::ipam
