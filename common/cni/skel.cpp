@@ -386,7 +386,9 @@ struct Dispatch {
       req.ifname = env_or_empty(io, "CNI_IFNAME");
       validate_ifname(req.ifname);
       req.netns_path = env_or_empty(io, "CNI_NETNS");
-      req.netns = open_netns(*cmd, req.netns_path, is_truthy(io.getenv("CNI_NETNS_OVERRIDE")));
+      if (funcs.opens_netns) {
+        req.netns = open_netns(*cmd, req.netns_path, is_truthy(io.getenv("CNI_NETNS_OVERRIDE")));
+      }
     }
     spdlog::debug("{} network={} container={} ifname={} netns={}", to_string(*cmd), req.conf.name,
                   req.container_id, req.ifname, req.netns_path);

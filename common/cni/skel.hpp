@@ -64,6 +64,10 @@ struct PluginFuncs {
   // config shares are the skel's. Keys are matched to it as the reference's Go decoder matches
   // them (case-insensitively, the last in the document winning) and renamed to its spelling.
   std::string_view keys;
+  // False for a plugin that never enters the container (IPAM): CNI_NETNS must then be set for
+  // ADD/CHECK as the spec says, but it is not opened, so it need not be visible to the plugin
+  // (a delegating plugin in another mount namespace, addresses allocated ahead of time).
+  bool opens_netns = true;
 };
 
 /// Where the skel reads its input and writes its output; a struct so tests need no process.

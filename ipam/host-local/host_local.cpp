@@ -181,7 +181,8 @@ PluginFuncs host_local_plugin() {
       .check = cmd_check,
       .status = cmd_status,
       .gc = cmd_gc,
-      .keys = kKeys};
+      .keys = kKeys,
+      .opens_netns = false};
 }
 
 }  // namespace cni::ipam
