@@ -167,13 +167,12 @@ void cmd_gc(const Request& req) {
 }
 
 PluginFuncs plugin() {
-  return PluginFuncs{
-      .add = cmd_add,
-      .del = cmd_del,
-      .check = cmd_check,
-      .status = cmd_status,
-      .gc = cmd_gc,
-      .keys = kKeys};
+  return PluginFuncs{.add = cmd_add,
+                     .del = cmd_del,
+                     .check = cmd_check,
+                     .status = cmd_status,
+                     .gc = cmd_gc,
+                     .keys = kKeys};
 }
 
 }  // namespace cni::veth
