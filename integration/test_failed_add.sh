@@ -37,10 +37,10 @@ snapshot() {
   ip netns exec "$host" sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding \
     net.ipv6.conf.default.forwarding net.ipv4.conf.all.forwarding
   ip netns exec "$host" nft list ruleset
-  # The reservations byte for byte. host-local's bookkeeping (lock, last_reserved_ip, its
-  # index) is left by an ADD that reserved and was undone: see the README's "where we differ".
-  (cd "$data" && find . -path ./.cni-cpp-host-local -prune -o -type f ! -name lock \
-    ! -name 'last_reserved_ip.*' -printf '%p %m %s\n' -exec md5sum {} + | sort)
+  # The data dir byte for byte; only our index's seal, which records the network directory's
+  # mtime, is restamped when that directory existed before.
+  (cd "$data" && find . -printf '%p %y %m %s\n' | sed -E 's#(/seal f [0-9]+) [0-9]+$#\1 *#' | sort &&
+    find . -type f ! -name seal -exec md5sum {} + | sort)
 }
 
 # expect_unchanged WHAT BEFORE: the state now equals BEFORE (waits for late kernel events).

@@ -16,7 +16,7 @@ namespace {
 // The protocol variables are set from the request; everything else passes through.
 bool is_protocol_var(std::string_view kv) {
   for (std::string_view k : {"CNI_COMMAND=", "CNI_CONTAINERID=", "CNI_NETNS=", "CNI_IFNAME=",
-                             "CNI_ARGS=", "CNI_PATH="}) {
+                             "CNI_ARGS=", "CNI_PATH=", "CNI_CPP_UNDO_INFO=", "CNI_CPP_UNDO_ADD="}) {
     if (kv.substr(0, k.size()) == k) return true;
   }
   return false;
@@ -36,7 +36,8 @@ std::string join_path(const std::vector<std::string>& dirs) {
   return s;
 }
 
-std::vector<std::string> delegate_env(const Request& req, Command command) {
+std::vector<std::string> delegate_env(const Request& req, Command command,
+                                      const std::string& undo_note) {
   std::vector<std::string> env;
   for (char** e = environ; e && *e; ++e) {
     if (!is_protocol_var(*e)) env.emplace_back(*e);
@@ -47,6 +48,10 @@ std::vector<std::string> delegate_env(const Request& req, Command command) {
   env.push_back("CNI_IFNAME=" + req.ifname);
   env.push_back("CNI_ARGS=" + join_args(req.args));
   env.push_back("CNI_PATH=" + join_path(req.cni_path));
+  if (command == Command::Add) env.push_back(std::string(kUndoInfoEnv) + "=1");
+  if (command == Command::Del && !undo_note.empty()) {
+    env.push_back(std::string(kUndoAddEnv) + "=" + undo_note);
+  }
   return env;
 }
 
@@ -72,9 +77,16 @@ std::string output_of(const sys::ProcessResult& r, std::string_view type, Comman
               snippet(r.out));
 }
 
-sys::Child start(const Request& req, std::string_view type, Command command) {
-  return sys::Child(find_plugin(type, req.cni_path, "ipam.type"), delegate_env(req, command),
-                    req.stdin_data);
+sys::Child start(const Request& req, std::string_view type, Command command,
+                 const std::string& undo_note) {
+  return sys::Child(find_plugin(type, req.cni_path, "ipam.type"),
+                    delegate_env(req, command, undo_note), req.stdin_data);
+}
+
+// The undo note in an ADD output, "" when there is none.
+std::string undo_note_of(const json& j) {
+  auto it = j.find(kUndoNoteKey);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 Result parse_add_output(const std::string& out, std::string_view type, Version config_version) {
@@ -88,7 +100,9 @@ Result parse_add_output(const std::string& out, std::string_view type, Version c
     if (auto parsed = parse_version(it->get<std::string>())) v = *parsed;
   }
   try {
-    return parse_result(j, v, field);
+    Result r = parse_result(j, v, field);
+    r.undo_note = undo_note_of(j);
+    return r;
   } catch (const Error& e) {
     throw Error(Code::Ipam, e.msg(), e.details());
   }
@@ -122,18 +136,26 @@ void delegate_call(const Request& req, std::string_view type, Command command) {
   DelegateCall(req, type, command).wait();
 }
 
-DelegateCall::DelegateCall(const Request& req, std::string_view type, Command command)
+void delegate_undo_add(const Request& req, std::string_view type, const std::string& note) {
+  DelegateCall(req, type, Command::Del, note).wait();
+}
+
+DelegateCall::DelegateCall(const Request& req, std::string_view type, Command command,
+                           const std::string& undo_note)
     : type_(type),
       command_(command),
       version_(req.conf.version),
-      child_(start(req, type, command)) {}
+      child_(start(req, type, command, undo_note)) {}
 
 std::string DelegateCall::finish() {
   return output_of(child_.finish(), type_, command_);
 }
 
 Result DelegateCall::add_result() {
-  return parse_add_output(finish(), type_, version_);
+  Result r = parse_add_output(finish(), type_, version_);
+  note_ = std::move(r.undo_note);
+  r.undo_note.clear();
+  return r;
 }
 
 void DelegateCall::wait() {
@@ -143,7 +165,10 @@ void DelegateCall::wait() {
 void DelegateCall::settle() noexcept {
   if (!child_.running()) return;
   try {
-    (void)child_.finish();
+    auto r = child_.finish();
+    if (r.exit_code == 0 && command_ == Command::Add) {
+      note_ = undo_note_of(json::parse(r.out, nullptr, false));
+    }
   } catch (...) {
     // Nothing to do: the caller is undoing anyway.
   }

@@ -9,6 +9,16 @@
 
 namespace cni {
 
+// Undoing a failed ADD exactly. Our plugins ask the IPAM plugin for a note (env
+// kUndoInfoEnv=1 on ADD); our host-local answers with it under kUndoNoteKey in its result
+// (what it found before reserving: whether it created the network's directory, the previous
+// last_reserved_ip of each range set). When the plugin's ADD then fails, it passes the note
+// back on the undoing DEL (env kUndoAddEnv=<note>), and host-local puts its data directory back
+// as it was. Any other IPAM plugin ignores both variables; the note never reaches a runtime.
+inline constexpr const char* kUndoInfoEnv = "CNI_CPP_UNDO_INFO";
+inline constexpr const char* kUndoAddEnv = "CNI_CPP_UNDO_ADD";
+inline constexpr const char* kUndoNoteKey = "cni-plugins-cpp/undo";
+
 /// The executable named `type` in the CNI_PATH directories (first match). `field` names the
 /// config key in errors ("ipam.type"). Throws InvalidConfig for a name that is not a plain file
 /// name or is found nowhere, InvalidEnvironment when CNI_PATH is empty.
@@ -21,6 +31,9 @@ std::string find_plugin(std::string_view type, const std::vector<std::string>& c
 /// delegate's CNI error is rethrown with its code and its message prefixed by `type`.
 Result delegate_add(const Request& req, std::string_view type);
 void delegate_call(const Request& req, std::string_view type, Command command);
+/// DEL of the delegate, undoing this plugin's failed ADD: delegate_call(DEL) with the IPAM's
+/// undo note (may be empty) in kUndoAddEnv.
+void delegate_undo_add(const Request& req, std::string_view type, const std::string& note);
 
 /// The same call started now and collected later, so that the caller's own work (creating
 /// links) overlaps the delegate's start-up and run. Destroyed uncollected, the delegate is
@@ -28,13 +41,16 @@ void delegate_call(const Request& req, std::string_view type, Command command);
 class DelegateCall {
  public:
   /// Finds and starts `type`; throws what delegate_call would for a missing plugin.
-  DelegateCall(const Request& req, std::string_view type, Command command);
+  DelegateCall(const Request& req, std::string_view type, Command command,
+               const std::string& undo_note = {});
   /// Waits for it and returns its result (ADD), as delegate_add.
   Result add_result();
   /// Waits for it, as delegate_call.
   void wait();
   /// Waits for it if it is still running and ignores how it ended (for rollback paths).
   void settle() noexcept;
+  /// The undo note of a successful ADD (after add_result() or settle()); "" when none.
+  const std::string& undo_note() const noexcept { return note_; }
 
  private:
   std::string finish();
@@ -43,6 +59,7 @@ class DelegateCall {
   Command command_;
   Version version_;
   sys::Child child_;
+  std::string note_;
 };
 
 }  // namespace cni

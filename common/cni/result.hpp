@@ -57,6 +57,9 @@ struct Result {
   std::vector<IpConfig> ips;
   std::vector<Route> routes;
   Dns dns;
+  // Not the spec's: our IPAM's note for undoing this ADD, exchanged only between our plugins
+  // (cni/delegate.hpp, kUndoNoteKey); render_result never prints it.
+  std::string undo_note;
   bool operator==(const Result&) const = default;
 };
 

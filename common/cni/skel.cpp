@@ -7,6 +7,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "cni/delegate.hpp"
 #include "cni/error.hpp"
 #include "cni/key_fold.hpp"
 #include "cni/validate.hpp"
@@ -400,7 +401,9 @@ struct Dispatch {
       case Command::Add: {
         if (!funcs.add) throw Error(Code::Internal, "plugin does not implement ADD");
         Result r = funcs.add(req);
-        io.out << render_result(r, req.conf.version).dump(4) << "\n";
+        json out = render_result(r, req.conf.version);
+        if (!r.undo_note.empty() && io.getenv(kUndoInfoEnv)) out[kUndoNoteKey] = r.undo_note;
+        io.out << out.dump(4) << "\n";
         return 0;
       }
       case Command::Del:

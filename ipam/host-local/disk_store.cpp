@@ -1,8 +1,12 @@
 #include "disk_store.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "cni/error.hpp"
 #include "cni/validate.hpp"
@@ -41,15 +45,23 @@ std::unique_ptr<DiskStore> DiskStore::open(const std::string& data_dir, const st
     throw Error(Code::Internal, "host-local: unsafe network name \"" + network + "\"");
   }
   const bool create = mode == Mode::Create;
-  auto data = fs::open_dir_path(data_dir, create);
-  if (!data) return nullptr;
-  auto net = fs::open_subdir(data.get(), network, create);
-  if (!net) return nullptr;
-
-  std::unique_ptr<DiskStore> s(new DiskStore());
-  s->net_ = std::move(net);
-  s->lock_ = std::make_unique<FileLock>(s->net_.get(), kLockFile, lock_timeout);
-  s->index_ = Index::open(data.get(), network);
+  std::unique_ptr<DiskStore> s;
+  // A failed ADD's undo may remove the network's directory (remove_network) while we wait for
+  // its lock: then the locked directory is unlinked and we start over.
+  for (int attempt = 0;; ++attempt) {
+    auto data = fs::open_dir_path(data_dir, create);
+    if (!data) return nullptr;
+    auto net = fs::open_subdir(data.get(), network, create);
+    if (!net) return nullptr;
+    s.reset(new DiskStore());
+    s->data_ = std::move(data);
+    s->network_ = network;
+    s->net_ = std::move(net);
+    s->lock_ = std::make_unique<FileLock>(s->net_.get(), kLockFile, lock_timeout);
+    struct stat st {};
+    if (::fstat(s->net_.get(), &st) != 0 || st.st_nlink > 0 || attempt == 3) break;
+  }
+  s->index_ = Index::open(s->data_.get(), network);
   if (!s->index_.sealed(s->net_.get())) {
     spdlog::debug("host-local: index of {} is not current; scanning", network);
     s->scan();
@@ -198,6 +210,30 @@ std::optional<net::IpAddress> DiskStore::last_reserved(std::size_t set_index) {
   return canonical(*ip);
 }
 
+std::optional<std::string> DiskStore::last_reserved_text(std::size_t set_index) {
+  return fs::read_file(net_.get(), std::string(kLastReservedPrefix) + std::to_string(set_index));
+}
+
+void DiskStore::restore_last_reserved(std::size_t set_index,
+                                      const std::optional<std::string>& text) {
+  const auto name = std::string(kLastReservedPrefix) + std::to_string(set_index);
+  if (text) {
+    fs::replace(net_.get(), name, *text);
+  } else {
+    fs::remove(net_.get(), name);
+  }
+}
+
+void DiskStore::remove_network(bool with_index_top) {
+  for (const auto& e : fs::list(net_.get()))
+    fs::remove(net_.get(), e.name);
+  if (::unlinkat(data_.get(), network_.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
+    throw Error(Code::System, "host-local: remove " + network_ + ": " + std::strerror(errno));
+  }
+  removed_ = true;
+  Index::destroy(data_.get(), network_, with_index_top);
+}
+
 std::vector<Reservation> DiskStore::all() {
   if (!full_) scan();
   std::vector<Reservation> out;
@@ -222,7 +258,7 @@ std::vector<net::IpAddress> DiskStore::reserved_addresses() {
 }
 
 void DiskStore::commit() noexcept {
-  if (!index_.enabled()) return;
+  if (removed_ || !index_.enabled()) return;
   try {
     if (full_) {
       std::map<std::string, Index::Bucket> buckets;

@@ -50,6 +50,15 @@ class DiskStore final : public Store {
   std::vector<net::IpAddress> find_by_attachment(const Attachment& who) override;
   std::vector<net::IpAddress> find_legacy(const std::string& id) override;
   std::optional<net::IpAddress> last_reserved(std::size_t set_index) override;
+  /// The text of last_reserved_ip.<set_index> as it is on disk; nullopt when there is none.
+  std::optional<std::string> last_reserved_text(std::size_t set_index);
+  /// Puts last_reserved_ip.<set_index> back to `text` (removes it for nullopt).
+  void restore_last_reserved(std::size_t set_index, const std::optional<std::string>& text);
+  /// Removes the network's directory (every file in it, the lock included) and its index,
+  /// the index's top directory too when `with_index_top` and it is empty. For undoing an ADD
+  /// that created the directory, once no reservation is left; the store is spent afterwards.
+  /// Other processes of ours waiting for the lock notice and start over (see open()).
+  void remove_network(bool with_index_top);
   std::vector<Reservation> all() override;
   std::vector<net::IpAddress> reserved_addresses() override;
 
@@ -69,7 +78,10 @@ class DiskStore final : public Store {
   void record(const net::IpAddress& ip, const Owner& owner);
   void forget(const net::IpAddress& ip, const Owner& owner);
 
+  sys::UniqueFd data_;
+  std::string network_;
   sys::UniqueFd net_;
+  bool removed_ = false;
   std::unique_ptr<FileLock> lock_;
   Index index_;
   std::optional<std::map<net::IpAddress, Owner>> full_;

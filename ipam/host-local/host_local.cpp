@@ -7,12 +7,18 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "allocator.hpp"
+#include "cni/delegate.hpp"
 #include "config.hpp"
 #include "disk_store.hpp"
+#include "fs.hpp"
+#include "index.hpp"
 #include "resolv_conf.hpp"
+#include "undo_note.hpp"
 
 namespace cni::ipam {
 
@@ -47,6 +53,44 @@ std::string unusable_reason(const std::string& path) {
   }
 }
 
+// What exists before an ADD touches the data directory (for its undo note).
+UndoNote what_exists(const std::string& data_dir, const std::string& network) {
+  UndoNote n;
+  n.net_dir_created = true;
+  n.index_top_created = true;
+  if (auto data = fs::open_dir_path(data_dir, false)) {
+    n.net_dir_created = !fs::exists(data.get(), network);
+    n.index_top_created = !Index::top_exists(data.get());
+  }
+  return n;
+}
+
+// The note with the addresses this ADD reserved, one per range set.
+std::string complete_note(UndoNote n, const IpamConfig& cfg, const Result& r) {
+  for (const auto& ip : r.ips) {
+    for (std::size_t i = 0; i < cfg.range_sets.size() && i < n.sets.size(); ++i) {
+      if (cfg.range_sets[i].contains(ip.address.address())) {
+        n.sets[i].reserved = ip.address.address().to_string();
+      }
+    }
+  }
+  return n.to_json();
+}
+
+// After the release: last_reserved_ip of each set back to what it was, unless another ADD
+// has reserved since; and a network directory the ADD created removed when nothing is left
+// in it.
+void undo_bookkeeping(DiskStore& store, const UndoNote& note) {
+  for (std::size_t i = 0; i < note.sets.size(); ++i) {
+    const auto& set = note.sets[i];
+    if (set.reserved.empty() || store.last_reserved_text(i) != set.reserved) continue;
+    store.restore_last_reserved(i, set.last_before);
+  }
+  if (note.net_dir_created && store.reserved_addresses().empty()) {
+    store.remove_network(note.index_top_created);
+  }
+}
+
 bool is_valid(const Owner& o, const std::vector<Attachment>& valid) {
   return std::any_of(valid.begin(), valid.end(), [&](const Attachment& a) {
     return o.kind == Owner::Kind::Pair ? o.is(a) : o.is_legacy_of(a.container_id);
@@ -61,12 +105,19 @@ Result cmd_add(const Request& req) {
   Result r;
   if (!cfg.resolv_conf.empty()) r.dns = read_resolv_conf(cfg.resolv_conf);
   r.routes = cfg.routes;
+  // Our plugins ask for what undoing this ADD would need (cni/delegate.hpp).
+  std::optional<UndoNote> note;
+  if (std::getenv(kUndoInfoEnv)) note = what_exists(cfg.data_dir, cfg.network);
   auto store = DiskStore::open(cfg.data_dir, cfg.network, DiskStore::Mode::Create);
   // A caller (the plugin that delegated to us) that died while we waited for the lock never
   // reports this address, and the runtime's DEL for it may already have run: a reservation
   // now would leak until GC. Checked under the lock, so a DEL that comes later finds it.
   if (::getppid() != caller) {
     throw Error(Code::TryAgainLater, "the calling process exited during ADD: nothing reserved");
+  }
+  if (note) {
+    for (std::size_t i = 0; i < cfg.range_sets.size(); ++i)
+      note->sets.push_back({store->last_reserved_text(i), {}});
   }
   try {
     r.ips = allocate(cfg.range_sets, cfg.requested, *store, attachment_of(req));
@@ -79,6 +130,7 @@ Result cmd_add(const Request& req) {
     spdlog::info("ADD {}: {} reserved in {}", req.container_id, ip.address.to_string(),
                  cfg.network);
   }
+  if (note) r.undo_note = complete_note(std::move(*note), cfg, r);
   return r;
 }
 
@@ -89,6 +141,14 @@ void cmd_del(const Request& req) {
   ErrorList errors;
   for (const auto& ip : release_attachment(*store, attachment_of(req), errors)) {
     spdlog::info("DEL {}: {} released in {}", req.container_id, ip.to_string(), req.conf.name);
+  }
+  // Undoing our plugin's failed ADD: the data directory as it was before that ADD.
+  if (const char* text = std::getenv(kUndoAddEnv); text && errors.errors().empty()) {
+    if (auto note = UndoNote::parse(text)) {
+      errors.attempt([&] { undo_bookkeeping(*store, *note); });
+    } else {
+      spdlog::warn("host-local: ignoring a malformed {}", kUndoAddEnv);
+    }
   }
   store->commit();
   errors.throw_if_any();

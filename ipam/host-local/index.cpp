@@ -5,6 +5,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -37,6 +38,26 @@ std::string owner_line(const Owner& o) {
   return o.container_id + "\t" + o.ifname + "\n";
 }
 }  // namespace
+
+bool Index::top_exists(int data_dirfd) {
+  return fs::exists(data_dirfd, kRootDir);
+}
+
+void Index::destroy(int data_dirfd, const std::string& network, bool with_top) noexcept {
+  try {
+    auto top = fs::open_subdir(data_dirfd, kRootDir, false);
+    if (!top) return;
+    if (auto root = fs::open_subdir(top.get(), network, false)) {
+      fs::remove_flat_dir(root.get(), kBucketDir);
+      fs::remove_flat_dir(root.get(), kNewBucketDir);
+      fs::remove(root.get(), kSealFile);
+      fs::remove_flat_dir(top.get(), network);
+    }
+    if (with_top) (void)::unlinkat(data_dirfd, kRootDir, AT_REMOVEDIR);  // fails if not empty
+  } catch (const std::exception& e) {
+    spdlog::warn("host-local: could not remove the index of {}: {}", network, e.what());
+  }
+}
 
 Index Index::open(int data_dirfd, const std::string& network) {
   Index idx;

@@ -41,6 +41,11 @@ class Index {
   /// Opens (creating) the index of `network` under the data directory `data_dirfd`. Never
   /// throws: when it cannot be created the index is disabled and the store scans instead.
   static Index open(int data_dirfd, const std::string& network);
+  /// Whether the index's top directory exists in the data directory.
+  static bool top_exists(int data_dirfd);
+  /// Removes the network's index (and the top directory when `with_top` and it is empty then).
+  /// Never throws: the index is a cache.
+  static void destroy(int data_dirfd, const std::string& network, bool with_top) noexcept;
 
   /// Whether the index could be opened; a disabled index makes the store scan every time.
   bool enabled() const noexcept { return static_cast<bool>(root_); }

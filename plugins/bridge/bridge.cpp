@@ -78,7 +78,7 @@ Result cmd_add(const Request& req) {
   if (ipam) {
     undo.push([&] {
       ipam->settle();
-      delegate_call(req, cfg.ipam_type, Command::Del);
+      delegate_undo_add(req, cfg.ipam_type, ipam->undo_note());
     });
   }
   undo.push([&] { shared.give_back(host); });  // after this ADD's own links and rules are gone

@@ -56,7 +56,7 @@ Result cmd_add(const Request& req) {
   sys::Rollback undo;  // after `ipam_call` and `shared`, so it is undone while they exist
   undo.push([&] {
     ipam_call.settle();
-    delegate_call(req, cfg.ipam_type, Command::Del);
+    delegate_undo_add(req, cfg.ipam_type, ipam_call.undo_note());
   });
   undo.push([&] { shared.give_back(host); });  // after this ADD's own links and rules are gone
 
