@@ -14,25 +14,14 @@
 
 #include "cni/error.hpp"
 #include "netns/netns.hpp"
+#include "support/capture.hpp"
 #include "support/errors.hpp"
 #include "support/temp_netns.hpp"
 
 namespace cni::nft {
 namespace {
 
-// Runs a shell command and returns its stdout ("" when it failed). Commands here are built
-// from names this file controls.
-std::string capture(const std::string& cmd, int* status = nullptr) {
-  std::string out;
-  FILE* p = ::popen((cmd + " 2>/dev/null").c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[4096];
-  while (const std::size_t n = std::fread(buf, 1, sizeof buf, p))
-    out.append(buf, n);
-  const int rc = ::pclose(p);
-  if (status != nullptr) *status = rc;
-  return out;
-}
+using test::capture;
 
 MasqAddress addr(const char* text) {
   return {*net::Prefix::parse(text)};
