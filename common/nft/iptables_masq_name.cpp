@@ -81,11 +81,13 @@ std::string iptables_masq_comment(std::string_view network, std::string_view con
 std::optional<std::string> iptables_masq_comment_id(std::string_view comment,
                                                     std::string_view network) {
   const std::string head = "name: " + go_quote(network) + " id: \"";
-  if (!comment.starts_with(head) || !comment.ends_with('"')) return std::nullopt;
+  // The closing quote must come after the head, whose own last character is a quote.
+  if (comment.size() <= head.size() || !comment.starts_with(head) || !comment.ends_with('"'))
+    return std::nullopt;
   std::string_view id = comment.substr(head.size());
   id.remove_suffix(1);
-  // An ID needing escapes cannot come from a validated CNI_CONTAINERID: not ours to read.
-  if (id.empty() || id.find_first_of("\"\\") != std::string_view::npos) return std::nullopt;
+  // An ID that needs escapes cannot come from a validated CNI_CONTAINERID: not ours to read.
+  if (id.empty() || iptables_masq_comment(network, id) != comment) return std::nullopt;
   return std::string(id);
 }
 

@@ -29,8 +29,9 @@ bool is_iptables_masq_chain(std::string_view chain);
 /// utils.FormatComment(network, container_id): `name: "<network>" id: "<container_id>"`.
 std::string iptables_masq_comment(std::string_view network, std::string_view container_id);
 
-/// The container ID of a comment iptables_masq_comment(network, id) wrote for `network`;
-/// nullopt for any other text (another network, another shape, escapes in the ID).
+/// The container ID of a comment iptables_masq_comment(network, id) wrote for `network`: the
+/// `id` that gives `comment` back exactly; nullopt for any other text (another network,
+/// another shape, an ID that would need escapes).
 std::optional<std::string> iptables_masq_comment_id(std::string_view comment,
                                                     std::string_view network);
 

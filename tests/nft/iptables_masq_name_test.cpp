@@ -40,6 +40,13 @@ TEST(IptablesMasqName, ReadsTheContainerIdOfItsNetworkOnly) {
   EXPECT_FALSE(iptables_masq_comment_id(R"(name: "refnet" id: "a\"b")", "refnet"));
   EXPECT_FALSE(iptables_masq_comment_id(R"(name: "refnet" id: "abc123)", "refnet"));
   EXPECT_FALSE(iptables_masq_comment_id("", "refnet"));
+  // Found by fuzz_iptables_comment: the head alone ends with a quote too.
+  EXPECT_FALSE(iptables_masq_comment_id(R"(name: "refnet" id: ")", "refnet"));
+  // And an ID with raw control characters (%q would have escaped them).
+  EXPECT_FALSE(iptables_masq_comment_id(std::string("name: \"refnet\" id: \"a\0\x01"
+                                                    "b\"",
+                                                    25),
+                                        "refnet"));
 }
 
 }  // namespace
