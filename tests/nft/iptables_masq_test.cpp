@@ -10,7 +10,7 @@
 #include "netns/netns.hpp"
 #include "nft/iptables_masq_name.hpp"
 #include "support/capture.hpp"
-#include "support/temp_netns.hpp"
+#include "support/nft_netns_fixture.hpp"
 
 namespace cni::nft {
 namespace {
@@ -19,20 +19,12 @@ using test::capture;
 
 // The reference's iptables masquerade layout written with iptables(-nft) itself into a
 // throwaway namespace, then removed by ours. The root namespace must be unchanged.
-class RootIptablesMasq : public ::testing::Test {
+class RootIptablesMasq : public test::RootNftNetns {
  protected:
   void SetUp() override {
-    CNI_REQUIRE_ROOT();
     if (capture("iptables --version").find("nf_tables") == std::string::npos)
       GTEST_SKIP() << "needs iptables-nft";
-    root_ruleset_ = capture("nft list ruleset");
-    ns_ = std::make_unique<test::TempNetns>();
-    ASSERT_TRUE(ns_->ok());
-  }
-  void TearDown() override {
-    if (!ns_) return;
-    ns_.reset();
-    EXPECT_EQ(capture("nft list ruleset"), root_ruleset_) << "the root namespace changed";
+    RootNftNetns::SetUp();
   }
 
   // `iptables` (or ip6tables) inside the namespace; the words are ours, the comment quoted.
@@ -65,15 +57,6 @@ class RootIptablesMasq : public ::testing::Test {
     return out;
   }
   std::string ruleset() { return capture("ip netns exec " + ns_->name() + " nft list ruleset"); }
-
-  template <typename F>
-  void in_ns(F&& f) {
-    netns::Enter enter(ns_->handle());
-    f();
-  }
-
-  std::unique_ptr<test::TempNetns> ns_;
-  std::string root_ruleset_;
 };
 
 constexpr char kEmptyNat[] =
