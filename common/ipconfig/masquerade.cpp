@@ -25,6 +25,10 @@ void setup_masquerade(const Request& req, const Result& r) {
   nft::setup_masquerade(attachment(req), addresses(r));
 }
 
+void undo_masquerade(const Request& req) {
+  nft::teardown_masquerade(attachment(req));
+}
+
 void teardown_masquerade(const Request& req) {
   ErrorList errors;
   errors.attempt([&] { nft::teardown_masquerade(attachment(req)); });

@@ -12,6 +12,9 @@ namespace cni::ipconfig {
 /// Masquerades traffic from each address of `r` to outside its subnet, in one batch (replacing
 /// rules a previous ADD of the same attachment may have left).
 void setup_masquerade(const Request& req, const Result& r);
+/// Removes the rules setup_masquerade wrote for the request's attachment (the rollback of a
+/// failed ADD: what a reference binary wrote is left alone).
+void undo_masquerade(const Request& req);
 /// Removes every masquerade rule of the request's attachment, ours and those the reference's
 /// iptables backend left (nft/iptables_masq.hpp: a host switched from the reference under
 /// running containers); fine when there is none.

@@ -152,7 +152,7 @@ Result cmd_add(const Request& req) {
   if (cfg.ip_masq && !result.ips.empty()) {
     shared.note_masquerade_table();
     ipconfig::setup_masquerade(req, result);
-    undo.push([&] { ipconfig::teardown_masquerade(req); });
+    undo.push([&] { ipconfig::undo_masquerade(req); });
     fault::point("bridge.after_masq");
   }
 
