@@ -67,6 +67,8 @@ expect_eq "another network's container has its chain" "$(traces othernet other1)
 # --- Reference ADD, our DEL: bridge (dual stack) and ptp.
 ref_add bridge ctr-b "$br"
 ref_add ptp ctr-p "$ptp"
+ours ptp CHECK ctr-p "$(jq -c --argjson r "$OUT" '. + {prevResult: $r}' <<<"$ptp")"
+expect_cni_error "our CHECK of it fails on the masquerade rules (documented)" 106 masquerade
 expect_eq "reference bridge wrote its chain and jump in ip and ip6 nat (name = our formula)" \
   "$(ip netns exec "$host" iptables-save -t nat | grep -c -- "$(chain_of refbr ctr-b)"):$(
     ip netns exec "$host" ip6tables-save -t nat | grep -c -- "$(chain_of refbr ctr-b)")" "4:4"
