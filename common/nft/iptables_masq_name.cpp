@@ -1,6 +1,5 @@
 #include "nft/iptables_masq_name.hpp"
 
-#include <algorithm>
 #include <cstdio>
 
 #include "nft/sha512.hpp"
@@ -66,12 +65,6 @@ std::string iptables_masq_chain(std::string_view network, std::string_view conta
   joined += container_id;
   return std::string(kChainPrefix) +
          sha512_hex(joined).substr(0, kChainLength - kChainPrefix.size());
-}
-
-bool is_iptables_masq_chain(std::string_view chain) {
-  if (chain.size() != kChainLength || !chain.starts_with(kChainPrefix)) return false;
-  return std::all_of(chain.begin() + kChainPrefix.size(), chain.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 std::string iptables_masq_comment(std::string_view network, std::string_view container_id) {

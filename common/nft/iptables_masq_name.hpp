@@ -23,9 +23,6 @@ namespace cni::nft {
 /// utils.FormatChainName(network, container_id): "CNI-" + 24 hex digits.
 std::string iptables_masq_chain(std::string_view network, std::string_view container_id);
 
-/// Whether `chain` has the shape of such a chain name ("CNI-" + 24 lowercase hex digits).
-bool is_iptables_masq_chain(std::string_view chain);
-
 /// utils.FormatComment(network, container_id): `name: "<network>" id: "<container_id>"`.
 std::string iptables_masq_comment(std::string_view network, std::string_view container_id);
 

@@ -19,7 +19,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (cni::nft::iptables_masq_comment(network, *id) != comment)
       cni::fuzz::finding("the ID read does not give the comment back", comment);
   }
-  if (!cni::nft::is_iptables_masq_chain(cni::nft::iptables_masq_chain(network, comment)))
-    cni::fuzz::finding("a chain name of the wrong shape", comment);
+  const std::string chain = cni::nft::iptables_masq_chain(network, comment);
+  if (chain.size() != 28 || !chain.starts_with("CNI-") ||
+      chain.find_first_not_of("0123456789abcdef", 4) != std::string::npos)
+    cni::fuzz::finding("a chain name of the wrong shape", chain);
   return 0;
 }

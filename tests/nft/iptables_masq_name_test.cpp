@@ -13,15 +13,6 @@ TEST(IptablesMasqName, ChainNamesAreTheReferences) {
   EXPECT_EQ(iptables_masq_chain("mynet", "ctr1"), "CNI-5145007e2a8415ce07579739");
 }
 
-TEST(IptablesMasqName, RecognisesTheChainShapeOnly) {
-  EXPECT_TRUE(is_iptables_masq_chain("CNI-8334f7910aacd81549d411b8"));
-  EXPECT_FALSE(is_iptables_masq_chain("CNI-8334f7910aacd81549d411b"));    // short
-  EXPECT_FALSE(is_iptables_masq_chain("CNI-8334f7910aacd81549d411b8a"));  // long
-  EXPECT_FALSE(is_iptables_masq_chain("CNI-8334F7910AACD81549D411B8"));   // upper case
-  EXPECT_FALSE(is_iptables_masq_chain("CNI-DN-8334f7910aacd81549d41"));   // portmap's
-  EXPECT_FALSE(is_iptables_masq_chain("POSTROUTING"));
-}
-
 // The comment the reference wrote (iptables-save: --comment "name: \"refnet\" id: \"abc123\"").
 TEST(IptablesMasqName, CommentIsGoQuoted) {
   EXPECT_EQ(iptables_masq_comment("refnet", "abc123"), R"(name: "refnet" id: "abc123")");
