@@ -1,6 +1,9 @@
 #include "ipconfig/masquerade.hpp"
 
+#include <set>
+
 #include "cni/error.hpp"
+#include "nft/iptables_masq.hpp"
 #include "nft/masquerade.hpp"
 
 namespace cni::ipconfig {
@@ -22,8 +25,15 @@ void setup_masquerade(const Request& req, const Result& r) {
   nft::setup_masquerade(attachment(req), addresses(r));
 }
 
-void teardown_masquerade(const Request& req) {
+void undo_masquerade(const Request& req) {
   nft::teardown_masquerade(attachment(req));
+}
+
+void teardown_masquerade(const Request& req) {
+  ErrorList errors;
+  errors.attempt([&] { nft::teardown_masquerade(attachment(req)); });
+  errors.attempt([&] { nft::teardown_iptables_masquerade(req.conf.name, req.container_id); });
+  errors.throw_if_any();
 }
 
 void check_masquerade(const Request& req, const Result& prev) {
@@ -35,9 +45,15 @@ void check_masquerade(const Request& req, const Result& prev) {
 
 void gc_masquerade(const Request& req) {
   std::vector<std::pair<std::string, std::string>> valid;
-  for (const auto& a : req.valid_attachments)
+  std::set<std::string> live_ids;
+  for (const auto& a : req.valid_attachments) {
     valid.emplace_back(a.container_id, a.ifname);
-  nft::gc_masquerade(req.conf.name, valid);
+    live_ids.insert(a.container_id);
+  }
+  ErrorList errors;
+  errors.attempt([&] { nft::gc_masquerade(req.conf.name, valid); });
+  errors.attempt([&] { nft::gc_iptables_masquerade(req.conf.name, live_ids); });
+  errors.throw_if_any();
 }
 
 }  // namespace cni::ipconfig

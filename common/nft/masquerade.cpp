@@ -3,37 +3,20 @@
 #include <linux/netfilter.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <chrono>
-#include <functional>
-#include <random>
 #include <set>
-#include <thread>
 
 #include "nft/batch.hpp"
 #include "nft/masq_layout.hpp"
 #include "nft/rules.hpp"
 #include "nft/socket.hpp"
+#include "nft/transact.hpp"
 
 namespace cni::nft {
 namespace {
 
-// Deleting a rule by handle fails with ENOENT when a concurrent call deleted it between our
-// listing and our transaction (handles are never reused, so nothing else is ever deleted):
-// list again and retry after a random pause that doubles each time (1-2 ms, 2-4 ms, ... up to
-// 32-64 ms). Only calls about the same attachment (or GC) touch the same rules, which CNI
-// runtimes do not run concurrently; if they still keep colliding the caller gets
-// TryAgainLater. (Two concurrent first ADDs of one attachment can both succeed and leave a
-// duplicate rule: harmless, the next ADD or DEL of the attachment removes both.)
-constexpr int kAttempts = 10;
-constexpr int kMaxPauseUs = 32000;
-
-void back_off(int attempt) {
-  static thread_local std::minstd_rand rng(std::random_device{}());
-  const int base_us = std::min(1000 << std::min(attempt - 1, 5), kMaxPauseUs);
-  std::uniform_int_distribution<int> jitter(0, base_us);
-  std::this_thread::sleep_for(std::chrono::microseconds(base_us + jitter(rng)));
-}
+// A delete of a rule a concurrent call already deleted is retried by transact(). (Two
+// concurrent first ADDs of one attachment can both succeed and leave a duplicate rule:
+// harmless, the next ADD or DEL of the attachment removes both.)
 
 std::vector<ListedRule> list_masq_chain(Socket& sock) {
   return list_rules(sock, NFPROTO_INET, kMasqTable, kMasqChain);
@@ -56,28 +39,6 @@ namespace {
 
 bool has_prefix(const ListedRule& r, std::string_view prefix) {
   return r.comment && r.comment->starts_with(prefix);
-}
-
-// Runs `fill` (which lists what it needs and adds its messages to the batch) and commits,
-// retrying when a rule it deletes vanished meanwhile.
-void transact(const std::function<void(Socket&, Batch&)>& fill) {
-  Socket sock;
-  for (int attempt = 1;; ++attempt) {
-    Batch batch(sock);
-    fill(sock, batch);
-    auto failure = batch.try_commit();
-    if (!failure) return;
-    const bool raced = failure->error == ENOENT && failure->op.starts_with("delete rule");
-    if (!raced) throw failure->to_error();
-    if (attempt == kAttempts) {
-      const cni::Error e = failure->to_error();
-      throw cni::Error(
-          Code::TryAgainLater,
-          e.msg() + " (rules kept changing, " + std::to_string(kAttempts) + " attempts)",
-          e.details());
-    }
-    back_off(attempt);
-  }
 }
 
 void delete_rules(Batch& batch, const std::vector<const ListedRule*>& rules) {

@@ -56,6 +56,16 @@ void add_verdict(nftnl_rule& rule, int verdict, const std::string* chain) {
   append(rule, std::move(e));
 }
 
+// The rule's first expression `pred` accepts (borrowed from the rule); null when none does.
+template <typename Pred>
+const nftnl_expr* first_expr(const nftnl_rule& rule, Pred pred) {
+  ExprIterPtr iter(nftnl_expr_iter_create(&rule));
+  if (!iter) throw nft_error(ENOMEM, "read nftables rule");
+  while (const nftnl_expr* e = nftnl_expr_iter_next(iter.get()))
+    if (pred(*e)) return e;
+  return nullptr;
+}
+
 // Leading one bits of a mask; nullopt when the ones are not contiguous from the start.
 std::optional<int> prefix_length(const Bytes& mask, std::size_t len) {
   int bits = 0;
@@ -192,6 +202,30 @@ void add_jump(nftnl_rule& rule, const std::string& chain) {
 
 void add_drop(nftnl_rule& rule) {
   add_verdict(rule, NF_DROP, nullptr);
+}
+
+std::optional<std::string> jump_target(const nftnl_rule& rule) {
+  const nftnl_expr* e = first_expr(rule, [](const nftnl_expr& x) {
+    if (std::strcmp(nftnl_expr_get_str(&x, NFTNL_EXPR_NAME), "immediate") != 0) return false;
+    if (!nftnl_expr_is_set(&x, NFTNL_EXPR_IMM_CHAIN)) return false;
+    const auto verdict = static_cast<int>(nftnl_expr_get_u32(&x, NFTNL_EXPR_IMM_VERDICT));
+    return verdict == NFT_JUMP || verdict == NFT_GOTO;
+  });
+  if (e == nullptr) return std::nullopt;
+  return std::string(nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN));
+}
+
+std::optional<std::string> xt_comment_of(const nftnl_rule& rule) {
+  const nftnl_expr* e = first_expr(rule, [](const nftnl_expr& x) {
+    return std::strcmp(nftnl_expr_get_str(&x, NFTNL_EXPR_NAME), "match") == 0 &&
+           nftnl_expr_is_set(&x, NFTNL_EXPR_MT_NAME) &&
+           std::strcmp(nftnl_expr_get_str(&x, NFTNL_EXPR_MT_NAME), "comment") == 0;
+  });
+  if (e == nullptr) return std::nullopt;
+  std::uint32_t len = 0;
+  const auto* info = static_cast<const char*>(nftnl_expr_get(e, NFTNL_EXPR_MT_INFO, &len));
+  if (info == nullptr) return std::nullopt;
+  return std::string(info, strnlen(info, len));  // struct xt_comment_info: char comment[256]
 }
 
 std::optional<std::string> iifname_of(const nftnl_rule& rule) {

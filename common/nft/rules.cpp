@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cerrno>
+#include <optional>
 
 #include "nft/batch.hpp"
 #include "nft/comment.hpp"
@@ -22,11 +23,12 @@ constexpr int kDumpAttempts = 5;
 
 std::vector<ListedRule> list_rules(Socket& sock, std::uint16_t family, const std::string& table,
                                    const std::string& chain) {
-  const std::string op = "list rules of chain " + table + " " + chain;
+  const std::string op =
+      chain.empty() ? "list rules of table " + table : "list rules of chain " + table + " " + chain;
   RulePtr filter(nftnl_rule_alloc());
   if (!filter) throw nft_error(ENOMEM, op);
   nftnl_rule_set_str(filter.get(), NFTNL_RULE_TABLE, table.c_str());
-  nftnl_rule_set_str(filter.get(), NFTNL_RULE_CHAIN, chain.c_str());
+  if (!chain.empty()) nftnl_rule_set_str(filter.get(), NFTNL_RULE_CHAIN, chain.c_str());
 
   alignas(nlmsghdr) std::array<char, 1024> request{};
   for (int attempt = 0; attempt < kDumpAttempts; ++attempt) {
@@ -44,6 +46,7 @@ std::vector<ListedRule> list_rules(Socket& sock, std::uint16_t family, const std
           ListedRule listed;
           listed.handle = nftnl_rule_get_u64(rule.get(), NFTNL_RULE_HANDLE);
           listed.comment = comment_of(*rule);
+          if (const char* in = nftnl_rule_get_str(rule.get(), NFTNL_RULE_CHAIN)) listed.chain = in;
           listed.rule = std::move(rule);
           rules.push_back(std::move(listed));
         },
@@ -92,6 +95,32 @@ void delete_table(Socket& sock, std::uint16_t family, const std::string& table) 
   if (auto failure = batch.try_commit(); failure && failure->error != ENOENT) {
     throw failure->to_error();
   }
+}
+
+bool chain_exists(Socket& sock, std::uint16_t family, const std::string& table,
+                  const std::string& chain) {
+  const std::string op = "get chain " + table + " " + chain;
+  ChainPtr query(nftnl_chain_alloc());
+  if (!query) throw nft_error(ENOMEM, op);
+  nftnl_chain_set_str(query.get(), NFTNL_CHAIN_TABLE, table.c_str());
+  nftnl_chain_set_str(query.get(), NFTNL_CHAIN_NAME, chain.c_str());
+
+  alignas(nlmsghdr) std::array<char, 1024> request{};
+  const std::uint32_t seq = sock.next_seq();
+  nlmsghdr* msg = nftnl_nlmsg_build_hdr(request.data(), NFT_MSG_GETCHAIN, family, NLM_F_ACK, seq);
+  nftnl_chain_nlmsg_build_payload(msg, query.get());
+  sock.send({iovec{msg, msg->nlmsg_len}}, op);
+  // The kernel answers while sendmsg runs: the chain (when found), then the ack.
+  std::optional<Ack> ack;
+  sock.drain(
+      [&](const nlmsghdr& reply) {
+        if (reply.nlmsg_seq == seq && !ack) ack = parse_ack(reply);
+      },
+      op);
+  if (!ack) throw nft_error(EPROTO, op + " (no answer)");
+  if (ack->error == ENOENT) return false;
+  if (ack->error != 0) throw nft_error(ack->error, op, ack->message);
+  return true;
 }
 
 }  // namespace cni::nft

@@ -13,14 +13,19 @@ namespace cni::nft {
 /// One rule as the kernel lists it.
 struct ListedRule {
   std::uint64_t handle = 0;            // the rule's handle, for `delete rule ... handle N`
+  std::string chain;                   // the chain it is in
   std::optional<std::string> comment;  // its comment (userdata), if any
   RulePtr rule;                        // the whole rule, expressions included
 };
 
 /// Lists the rules of chain `chain` of table `table` in `family` (NFPROTO_INET, ...) in chain
-/// order (an NFT_MSG_GETRULE dump), in the socket's namespace. Empty when the table or the
-/// chain does not exist. A dump interrupted by a concurrent change is retried a few times,
-/// then reported as cni::Error(TryAgainLater); other failures as cni::Error(Firewall).
+/// order (an NFT_MSG_GETRULE dump), in the socket's namespace; an empty `chain` lists every
+/// rule of the table, chain by chain. Empty when the table or the chain does not exist. A dump
+/// interrupted by a concurrent change is retried a few times, then reported as
+/// cni::Error(TryAgainLater); other failures as cni::Error(Firewall).
+std::vector<ListedRule> list_rules(Socket& sock, std::uint16_t family, const std::string& table,
+                                   const std::string& chain);
+
 /// The names of the chains of table `table` in `family`, in the socket's namespace; empty when
 /// the table does not exist (or has no chain). Errors as list_rules.
 std::vector<std::string> list_chains(Socket& sock, std::uint16_t family, const std::string& table);
@@ -29,7 +34,10 @@ std::vector<std::string> list_chains(Socket& sock, std::uint16_t family, const s
 /// namespace; fine when it does not exist. Throws cni::Error(Firewall) on other failures.
 void delete_table(Socket& sock, std::uint16_t family, const std::string& table);
 
-std::vector<ListedRule> list_rules(Socket& sock, std::uint16_t family, const std::string& table,
-                                   const std::string& chain);
+/// Whether chain `chain` of table `table` exists in `family`, in the socket's namespace: one
+/// NFT_MSG_GETCHAIN request, not a dump (false when the table does not exist either).
+/// Throws cni::Error(Firewall) for any other failure.
+bool chain_exists(Socket& sock, std::uint16_t family, const std::string& table,
+                  const std::string& chain);
 
 }  // namespace cni::nft

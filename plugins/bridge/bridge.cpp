@@ -152,7 +152,7 @@ Result cmd_add(const Request& req) {
   if (cfg.ip_masq && !result.ips.empty()) {
     shared.note_masquerade_table();
     ipconfig::setup_masquerade(req, result);
-    undo.push([&] { ipconfig::teardown_masquerade(req); });
+    undo.push([&] { ipconfig::undo_masquerade(req); });
     fault::point("bridge.after_masq");
   }
 
@@ -189,19 +189,18 @@ void cmd_del(const Request& req) {
   std::optional<DelegateCall> ipam;
   if (!cfg.ipam_type.empty())
     errors.attempt([&] { ipam.emplace(req, cfg.ipam_type, Command::Del); });
+  // The masquerade rules go whatever ipMasq says now: the config may have changed since the
+  // ADD, and a reference binary may have written them (nft/iptables_masq.hpp).
   ErrorList firewall_errors;
-  std::thread firewall;
-  if (cfg.macspoofchk || cfg.ip_masq) {
-    firewall = std::thread([&]() noexcept {
-      try {
-        if (cfg.macspoofchk)
-          firewall_errors.attempt([&] { nft::teardown_spoofcheck(spoof_owner(req)); });
-        if (cfg.ip_masq) firewall_errors.attempt([&] { ipconfig::teardown_masquerade(req); });
-      } catch (const std::exception& e) {
-        firewall_errors.add(Error(Code::Internal, std::string("firewall teardown: ") + e.what()));
-      }
-    });
-  }
+  std::thread firewall([&]() noexcept {
+    try {
+      if (cfg.macspoofchk)
+        firewall_errors.attempt([&] { nft::teardown_spoofcheck(spoof_owner(req)); });
+      firewall_errors.attempt([&] { ipconfig::teardown_masquerade(req); });
+    } catch (const std::exception& e) {
+      firewall_errors.add(Error(Code::Internal, std::string("firewall teardown: ") + e.what()));
+    }
+  });
   // Deleting the container end deletes the host end with it (and its bridge port).
   if (req.netns) {
     errors.attempt([&] {
@@ -210,7 +209,7 @@ void cmd_del(const Request& req) {
     });
   }
   if (ipam) errors.attempt([&] { ipam->wait(); });
-  if (firewall.joinable()) firewall.join();
+  firewall.join();
   for (const auto& e : firewall_errors.errors())
     errors.add(e);
   errors.throw_if_any();

@@ -85,7 +85,7 @@ Result cmd_add(const Request& req) {
   if (cfg.ip_masq) {
     shared.note_masquerade_table();
     ipconfig::setup_masquerade(req, result);
-    undo.push([&] { ipconfig::teardown_masquerade(req); });
+    undo.push([&] { ipconfig::undo_masquerade(req); });
     fault::point("veth.after_masq");
   }
   fault::point("veth.before_result");

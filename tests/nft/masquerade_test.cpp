@@ -14,25 +14,15 @@
 
 #include "cni/error.hpp"
 #include "netns/netns.hpp"
+#include "support/capture.hpp"
 #include "support/errors.hpp"
+#include "support/nft_netns_fixture.hpp"
 #include "support/temp_netns.hpp"
 
 namespace cni::nft {
 namespace {
 
-// Runs a shell command and returns its stdout ("" when it failed). Commands here are built
-// from names this file controls.
-std::string capture(const std::string& cmd, int* status = nullptr) {
-  std::string out;
-  FILE* p = ::popen((cmd + " 2>/dev/null").c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[4096];
-  while (const std::size_t n = std::fread(buf, 1, sizeof buf, p))
-    out.append(buf, n);
-  const int rc = ::pclose(p);
-  if (status != nullptr) *status = rc;
-  return out;
-}
+using test::capture;
 
 MasqAddress addr(const char* text) {
   return {*net::Prefix::parse(text)};
@@ -40,26 +30,8 @@ MasqAddress addr(const char* text) {
 
 // Every test runs in a throwaway namespace; the root namespace's ruleset must be the same
 // after the test as before it.
-class RootMasquerade : public ::testing::Test {
+class RootMasquerade : public test::RootNftNetns {
  protected:
-  void SetUp() override {
-    CNI_REQUIRE_ROOT();
-    root_ruleset_ = capture("nft list ruleset");
-    ns_ = std::make_unique<test::TempNetns>();
-    ASSERT_TRUE(ns_->ok());
-  }
-  void TearDown() override {
-    if (!ns_) return;
-    ns_.reset();
-    EXPECT_EQ(capture("nft list ruleset"), root_ruleset_) << "the root namespace changed";
-  }
-
-  // Runs f() with the calling thread inside the throwaway namespace.
-  template <typename F>
-  auto in_ns(F&& f) {
-    netns::Enter enter(ns_->handle());
-    return f();
-  }
   void setup(const MasqAttachment& a, const std::vector<MasqAddress>& addrs) {
     in_ns([&] { setup_masquerade(a, addrs); });
   }
@@ -99,8 +71,6 @@ class RootMasquerade : public ::testing::Test {
 
   const MasqAttachment a_{"mynet", "ctr1", "eth0"};
   const MasqAttachment b_{"mynet", "ctr2", "eth0"};
-  std::unique_ptr<test::TempNetns> ns_;
-  std::string root_ruleset_;
 };
 
 TEST_F(RootMasquerade, SetupCreatesTheReferenceLayout) {

@@ -1,0 +1,53 @@
+#include "nft/transact.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "cni/error.hpp"
+
+namespace cni::nft {
+namespace {
+
+// Only calls about the same attachment (or GC) touch the same rules, which CNI runtimes do
+// not run concurrently; collisions are rare and short.
+constexpr int kAttempts = 10;
+constexpr int kMaxPauseUs = 32000;
+
+void back_off(int attempt) {
+  static thread_local std::minstd_rand rng(std::random_device{}());
+  const int base_us = std::min(1000 << std::min(attempt - 1, 5), kMaxPauseUs);
+  std::uniform_int_distribution<int> jitter(0, base_us);
+  std::this_thread::sleep_for(std::chrono::microseconds(base_us + jitter(rng)));
+}
+
+bool is_deletion(const std::string& op) {
+  return op.starts_with("delete ") || op.starts_with("flush ");
+}
+
+}  // namespace
+
+void transact(const std::function<void(Socket&, Batch&)>& fill) {
+  Socket sock;
+  for (int attempt = 1;; ++attempt) {
+    Batch batch(sock);
+    fill(sock, batch);
+    auto failure = batch.try_commit();
+    if (!failure) return;
+    const bool raced = failure->error == ENOENT && is_deletion(failure->op);
+    if (!raced) throw failure->to_error();
+    if (attempt == kAttempts) {
+      const cni::Error e = failure->to_error();
+      throw cni::Error(
+          Code::TryAgainLater,
+          e.msg() + " (rules kept changing, " + std::to_string(kAttempts) + " attempts)",
+          e.details());
+    }
+    back_off(attempt);
+  }
+}
+
+}  // namespace cni::nft
