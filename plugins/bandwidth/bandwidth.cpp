@@ -166,7 +166,10 @@ void cmd_status(const Request& req) {
       };
       std::optional<nl::Link> ifb;
       step("ifb links", [&] { ifb = nl::create_ifb(s, "bwprobe", 0); });
-      step("the tbf qdisc", [&] { nl::add_tbf_root(s, *ifb, kTbfHandle, {1000, 1000, 1000}); });
+      step("the tbf qdisc", [&] {
+        const auto p = tbf_params({.rate = 8000000, .burst = 80000}, kernel_ticks_per_usec(), "", "");
+        nl::add_tbf_root(s, *ifb, kTbfHandle, p);
+      });
       step("the ingress qdisc", [&] { nl::add_ingress_qdisc(s, *ifb); });
       step("the u32 filter with the mirred action", [&] {
         auto lo = nl::find_link(s, "lo");

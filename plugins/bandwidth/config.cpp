@@ -25,6 +25,9 @@ std::uint64_t u64_key(const json& obj, const char* key, const std::string& where
   const std::string name = where + key;
   if (!it->is_number()) throw Error(Code::DecodingFailure, name + ": must be a number");
   if (it->is_number_unsigned()) return it->get<std::uint64_t>();
+  if (it->is_number_integer() && it->get<std::int64_t>() >= 0) {
+    return static_cast<std::uint64_t>(it->get<std::int64_t>());
+  }
   bad(name, it->dump() + " is not a whole number from 0 to 18446744073709551615");
 }
 
