@@ -57,6 +57,22 @@ void remove_veth_qdiscs(nl::Socket& host, const nl::Link& veth) {
   }
 }
 
+// Without the container's namespace: the host-side interface of prevResult whose ingress is
+// redirected to the ifb `ifb_index`, which proves it is the veth we shaped.
+std::optional<nl::Link> veth_redirecting_to(nl::Socket& host, const Result& prev, int ifb_index) {
+  for (const auto& i : prev.interfaces) {
+    if (!i.sandbox.empty()) continue;
+    auto l = nl::find_link(host, i.name);
+    if (!l || l->kind() != "veth") continue;
+    for (const auto& f : nl::list_filters(host, l->index(), nl::kIngressHandle)) {
+      for (const auto& m : f.mirred) {
+        if (m.ifindex == ifb_index) return l;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result cmd_add(const Request& req) {
@@ -110,16 +126,24 @@ void cmd_del(const Request& req) {
   (void)parse_config(req);  // as the reference: a config it cannot read is an error
   ErrorList errors;
   nl::Socket host;
-  // The veth's qdiscs first (its redirect would otherwise drop what it sends to a gone ifb),
-  // found from the container side: with the netns gone, so is the veth.
-  if (req.netns) {
-    errors.attempt([&] {
+  const std::string name = ifb_name(req.conf.name, req.container_id);
+  // The veth's qdiscs first (its redirect would otherwise drop what it sends to a gone ifb).
+  // The veth is found from the container side; without the netns, from prevResult, if its
+  // ingress leads to our ifb. With the netns gone, the veth is gone too.
+  errors.attempt([&] {
+    std::optional<nl::Link> veth;
+    if (req.netns) {
       auto cont = nl::Socket::in(*req.netns);
-      if (auto veth = find_host_veth(host, cont, req)) remove_veth_qdiscs(host, *veth);
-    });
-  }
+      veth = find_host_veth(host, cont, req);
+    } else if (req.conf.prev_result) {
+      if (auto ifb = nl::find_link(host, name); ifb && ifb->kind() == "ifb") {
+        veth = veth_redirecting_to(host, *req.conf.prev_result, ifb->index());
+      }
+    }
+    if (veth) remove_veth_qdiscs(host, *veth);
+  });
   // The ifb lives in the host namespace and goes by its name, whatever the netns.
-  errors.attempt([&] { nl::remove_link(host, ifb_name(req.conf.name, req.container_id)); });
+  errors.attempt([&] { nl::remove_link(host, name); });
   errors.throw_if_any();
 }
 
