@@ -15,7 +15,14 @@ ip -n "$host" link set lo up
 
 # iperf3 servers are ours to stop (by PID) however the test ends.
 server_pid=""
-trap 'rc=$?; [ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null; (exit $rc); _cleanup' EXIT
+_stop_server() {
+  local rc=$?
+  set +e  # (exit $rc) below must not end the trap early
+  [ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null
+  (exit $rc)
+  _cleanup
+}
+trap _stop_server EXIT
 
 net=bwnet
 # 1.0.0: the reference (1.1.1) runs on the same configs; GC and STATUS add 1.1.0 themselves.
