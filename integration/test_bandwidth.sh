@@ -150,6 +150,29 @@ expect_eq "our DEL of the reference's ADD exits 0" "$RC" 0
 expect_eq "its ifb is gone" "$(has_link "$ifb3")" no
 expect_eq "its veth has no qdisc left" "$(qdiscs "$veth3")" ""
 
+# --- More readback comparisons on twins (ours on c9, the reference's on c3): containerd's
+# default burst (2^32-1 bits, whose bucket wraps in 32 bits) and a rate beyond 32 bits of bytes.
+make_ns c9
+attach ctr9 "$c9"
+veth9=$HVETH
+res9=$VRES
+res3=$(printf '%s' "$bres1" | jq -c --arg v "$veth3" --arg n "/run/netns/$c3" \
+  '.interfaces = [{name: $v}, {name: "eth0", sandbox: $n}]')
+for bw in '{"ingressRate":1000000,"ingressBurst":4294967295,"egressRate":10000000,"egressBurst":4294967295}' \
+  '{"ingressRate":100000000000,"ingressBurst":1000000000,"egressRate":40000000000,"egressBurst":80000}'; do
+  c=$(printf '{"cniVersion":"1.0.0","name":"%s","type":"bandwidth","runtimeConfig":{"bandwidth":%s}}' "$net" "$bw")
+  cni "$host" bandwidth ADD ctr9 "/run/netns/$c9" eth0 "$(with_prev "$c" "$res9")"
+  r1=$RC
+  cni "$host" "$REF" ADD ctr3 "/run/netns/$c3" eth0 "$(with_prev "$c" "$res3")"
+  expect_eq "both ADD $bw" "$r1:$RC" "0:0"
+  expect_eq "veth qdiscs as the reference's ($bw)" "$(qdisc_shape "$veth9")" "$(qdisc_shape "$veth3")"
+  expect_eq "ifb qdiscs as the reference's ($bw)" \
+    "$(qdisc_shape "$(ifb_of "$net" ctr9)")" "$(qdisc_shape "$(ifb_of "$net" ctr3)")"
+  cni "$host" bandwidth DEL ctr9 "/run/netns/$c9" eth0 "$c"
+  cni "$host" bandwidth DEL ctr3 "/run/netns/$c3" eth0 "$c"
+done
+expect_eq "twins cleared" "$(ifbs):$(qdiscs "$veth9"):$(qdiscs "$veth3")" "$ifb1::"
+
 # --- CHECK notices a changed rate.
 ip netns exec "$host" tc qdisc change dev "$veth1" root tbf rate 9mbit burst 20000 latency 25ms
 cni "$host" bandwidth CHECK ctr1 "/run/netns/$c1" eth0 "$chk"

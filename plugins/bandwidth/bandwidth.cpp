@@ -31,12 +31,11 @@ Plan plan(const Config& cfg) {
   const double ticks = kernel_ticks_per_usec();
   Plan p;
   if (cfg.ingress) {
-    p.ingress = tbf_params(*cfg.ingress, ticks, cfg.where + "ingressRate",
-                           cfg.where + "ingressBurst");
+    p.ingress = tbf_params(*cfg.ingress, ticks, cfg.where + "ingressBurst");
   }
   if (cfg.egress) {
     p.egress =
-        tbf_params(*cfg.egress, ticks, cfg.where + "egressRate", cfg.where + "egressBurst");
+        tbf_params(*cfg.egress, ticks, cfg.where + "egressBurst");
   }
   return p;
 }
@@ -191,7 +190,7 @@ void cmd_status(const Request& req) {
       std::optional<nl::Link> ifb;
       step("ifb links", [&] { ifb = nl::create_ifb(s, "bwprobe", 0); });
       step("the tbf qdisc", [&] {
-        const auto p = tbf_params({.rate = 8000000, .burst = 80000}, kernel_ticks_per_usec(), "", "");
+        const auto p = tbf_params({.rate = 8000000, .burst = 80000}, kernel_ticks_per_usec(), "");
         nl::add_tbf_root(s, *ifb, kTbfHandle, p);
       });
       step("the ingress qdisc", [&] { nl::add_ingress_qdisc(s, *ifb); });

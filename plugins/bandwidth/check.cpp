@@ -70,7 +70,7 @@ void cmd_check(const Request& req) {
   const nl::Link veth = require_host_veth(host, cont, req, prev, Code::CheckFailed);
   if (cfg.ingress) {
     check_tbf(host, veth,
-              tbf_params(*cfg.ingress, ticks, cfg.where + "ingressRate", cfg.where + "ingressBurst"),
+              tbf_params(*cfg.ingress, ticks, cfg.where + "ingressBurst"),
               "ingress");
   }
   if (cfg.egress) {
@@ -82,7 +82,7 @@ void cmd_check(const Request& req) {
       fail("egress: prevResult has no interface " + name);
     }
     check_tbf(host, *ifb,
-              tbf_params(*cfg.egress, ticks, cfg.where + "egressRate", cfg.where + "egressBurst"),
+              tbf_params(*cfg.egress, ticks, cfg.where + "egressBurst"),
               "egress");
     check_redirect(host, veth, *ifb);
   }

@@ -15,13 +15,15 @@ namespace {
 constexpr double kTimeUnitsPerSec = 1e6;  // the reference's netlink.TIME_UNITS_PER_SEC
 constexpr double kLatencyUsec = 25000;    // 25 ms, as the reference
 constexpr double kDefaultTicksPerUsec = 15.625;
-constexpr double k2To32 = 4294967296.0;
 constexpr std::size_t kIfbHashDigits = 12;  // 15 bytes of name minus "bwp"
 constexpr std::size_t kMaxAlias = 255;
 constexpr std::string_view kAliasTag = "cni-bandwidth";
 
-[[noreturn]] void bad(const std::string& key, const std::string& why) {
-  throw Error(Code::InvalidConfig, key + ": " + why);
+// Go's uint32(float64) on amd64: through int64 (truncated toward zero), then the low 32 bits.
+std::uint32_t go_uint32(double x) {
+  constexpr double k2To63 = 9223372036854775808.0;
+  if (!(x > -k2To63 && x < k2To63)) return 0;  // int64's "indefinite" value has low bits 0
+  return static_cast<std::uint32_t>(static_cast<std::uint64_t>(static_cast<std::int64_t>(x)));
 }
 
 }  // namespace
@@ -45,31 +47,21 @@ double kernel_ticks_per_usec() {
   return kDefaultTicksPerUsec;
 }
 
-nl::TbfParams tbf_params(const Limit& limit, double ticks_per_usec, const std::string& rate_key,
-                         const std::string& burst_key) {
+nl::TbfParams tbf_params(const Limit& limit, double ticks_per_usec, const std::string& burst_key) {
   const std::uint64_t rate = limit.rate / 8;
   const auto burst = static_cast<std::uint32_t>(limit.burst / 8);  // validated: < 2^32 - 1
-  const double usec = static_cast<double>(burst) * kTimeUnitsPerSec / static_cast<double>(rate);
-  if (usec >= k2To32) {
-    bad(burst_key, std::to_string(limit.burst) + " bits take more than 2^32 microseconds to send at " +
-                       rate_key + " " + std::to_string(limit.rate));
+  const std::uint32_t usec =
+      go_uint32(static_cast<double>(burst) * kTimeUnitsPerSec / static_cast<double>(rate));
+  const std::uint32_t buffer = go_uint32(static_cast<double>(usec) * ticks_per_usec);
+  if (buffer == 0) {
+    throw Error(Code::InvalidConfig,
+                burst_key + ": " + std::to_string(limit.burst) +
+                    " bits give a token bucket of 0 psched ticks at that rate (the reference's "
+                    "32-bit arithmetic wraps there)");
   }
-  const double ticks =
-      static_cast<double>(static_cast<std::uint32_t>(usec)) * ticks_per_usec;
-  if (ticks >= k2To32) {
-    bad(burst_key, std::to_string(limit.burst) + " bits take longer to send at " + rate_key + " " +
-                       std::to_string(limit.rate) +
-                       " than a TBF bucket can hold (2^32 psched ticks, about 274 s)");
-  }
-  const double queue = static_cast<double>(rate) * kLatencyUsec / kTimeUnitsPerSec;
-  if (queue >= k2To32 || static_cast<std::uint64_t>(queue) + burst > 0xFFFFFFFFULL) {
-    bad(rate_key, std::to_string(limit.rate) +
-                      " bits per second with that burst needs a queue beyond 4 GiB (25 ms plus "
-                      "the burst)");
-  }
-  return {.rate = rate,
-          .buffer = static_cast<std::uint32_t>(ticks),
-          .limit = static_cast<std::uint32_t>(queue) + burst};
+  const std::uint32_t queue =
+      go_uint32(static_cast<double>(rate) * kLatencyUsec / kTimeUnitsPerSec);
+  return {.rate = rate, .buffer = buffer, .limit = queue + burst};  // uint32: wraps as Go's
 }
 
 std::string ifb_name(std::string_view network, std::string_view container_id) {

@@ -21,15 +21,17 @@ std::optional<double> ticks_per_usec(std::string_view psched);
 /// /proc/net/psched, that value when it cannot be read).
 double kernel_ticks_per_usec();
 
-/// The TBF qdisc for `limit`, computed as the reference does (Go float64 and uint32 steps):
+/// The TBF qdisc for `limit`, computed as the reference does, Go float64 and uint32 steps
+/// included:
 ///   rate   = rate/8 bytes per second; burst = burst/8 bytes
-///   buffer = ticks(uint32(burst * 1e6 / rate) microseconds)
+///   buffer = uint32(uint32(burst * 1e6 / rate) microseconds * ticks per microsecond)
 ///   limit  = uint32(rate * 25000 / 1e6) + burst     (25 ms of queue plus the bucket)
-/// Where the reference's uint32 conversions would wrap (a bucket taking longer than ~274 s to
-/// send, a queue beyond 4 GiB) this throws cni::Error(InvalidConfig) naming `burst_key` or
-/// `rate_key` instead of writing a wrapped value.
-nl::TbfParams tbf_params(const Limit& limit, double ticks_per_usec, const std::string& rate_key,
-                         const std::string& burst_key);
+/// A uint32 conversion of a larger value wraps (Go on amd64 converts through int64; `tc` wraps
+/// the same way), so a bucket of more than ~274 s (containerd's default burst of 2^32-1 bits
+/// at rates below 15.6 Mbit/s) gives the reference's odd but identical numbers. A bucket that
+/// wraps to 0 ticks, which the kernel refuses, throws cni::Error(InvalidConfig) naming
+/// `burst_key`.
+nl::TbfParams tbf_params(const Limit& limit, double ticks_per_usec, const std::string& burst_key);
 
 /// "bwp" + the first 12 hex digits of sha512(network + containerID): the reference's ifb name,
 /// so that either binary finds the other's.
