@@ -44,7 +44,8 @@ void set_alias(Socket& sock, const LinkRef& link, std::string_view alias) {
     throw Error(Code::InvalidConfig, op + " " + describe_link(sock, link) + ": longer than " +
                                          std::to_string(kMaxAlias) + " bytes");
   }
-  if (link.index <= 0) throw Error(Code::Netlink, op + " " + describe_link(sock, link) + ": no ifindex");
+  if (link.index <= 0)
+    throw Error(Code::Netlink, op + " " + describe_link(sock, link) + ": no ifindex");
   ifinfomsg hdr{};
   hdr.ifi_family = AF_UNSPEC;
   hdr.ifi_index = link.index;

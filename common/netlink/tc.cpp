@@ -10,6 +10,7 @@
 #include <netlink/errno.h>
 #include <netlink/msg.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
@@ -89,7 +90,8 @@ std::optional<TbfParams> parse_tbf(nlattr* options) {
   tc_tbf_qopt q{};
   std::memcpy(&q, nla_data(tb[TCA_TBF_PARMS]), sizeof q);
   TbfParams p{.rate = q.rate.rate, .buffer = q.buffer, .limit = q.limit};
-  if (tb[TCA_TBF_RATE64] && nla_len(tb[TCA_TBF_RATE64]) >= 8) p.rate = nla_get_u64(tb[TCA_TBF_RATE64]);
+  if (tb[TCA_TBF_RATE64] && nla_len(tb[TCA_TBF_RATE64]) >= 8)
+    p.rate = nla_get_u64(tb[TCA_TBF_RATE64]);
   return p;
 }
 
@@ -129,7 +131,8 @@ std::vector<Mirred> parse_actions(nlattr* acts) {
     }
     tc_mirred m{};
     std::memcpy(&m, nla_data(tm[TCA_MIRRED_PARMS]), sizeof m);
-    out.push_back({.eaction = m.eaction, .action = m.action, .ifindex = static_cast<int>(m.ifindex)});
+    out.push_back(
+        {.eaction = m.eaction, .action = m.action, .ifindex = static_cast<int>(m.ifindex)});
   }
   return out;
 }
@@ -251,7 +254,20 @@ bool delete_qdisc(Socket& sock, const LinkRef& link, std::uint32_t parent, std::
   auto msg = new_request(RTM_DELQDISC, 0, &hdr, sizeof hdr);
   const int rc = send(sock, std::move(msg));
   if (rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND) return false;
-  if (rc < 0) fail_link(sock, rc, "delete qdisc " + format_handle(handle) + " of", link);
+  if (rc < 0) {
+    // A handle that is not the one at `parent` (e.g. the default qdisc there) is "Invalid
+    // handle" (EINVAL), not ENOENT: gone when the link has no such qdisc.
+    const KernelError kernel = sock.kernel_error();
+    if (rc == -NLE_INVAL) {
+      const auto qs = list_qdiscs(sock, link.index);
+      if (std::none_of(qs.begin(), qs.end(),
+                       [&](const Qdisc& q) { return q.parent == parent && q.handle == handle; })) {
+        return false;
+      }
+    }
+    throw nl_error(rc, "delete qdisc " + format_handle(handle) + " of", describe_link(sock, link),
+                   kernel);
+  }
   return true;
 }
 

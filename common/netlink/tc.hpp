@@ -34,8 +34,8 @@ struct Qdisc {
   int ifindex = 0;
   std::uint32_t handle = 0;
   std::uint32_t parent = 0;
-  std::string kind;               // "tbf", "ingress", "noqueue", ...
-  std::optional<TbfParams> tbf;   // for kind "tbf"
+  std::string kind;              // "tbf", "ingress", "noqueue", ...
+  std::optional<TbfParams> tbf;  // for kind "tbf"
 };
 
 /// One filter action that redirects or mirrors packets (tc's mirred).

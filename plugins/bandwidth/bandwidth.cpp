@@ -34,8 +34,7 @@ Plan plan(const Config& cfg) {
     p.ingress = tbf_params(*cfg.ingress, ticks, cfg.where + "ingressBurst");
   }
   if (cfg.egress) {
-    p.egress =
-        tbf_params(*cfg.egress, ticks, cfg.where + "egressBurst");
+    p.egress = tbf_params(*cfg.egress, ticks, cfg.where + "egressBurst");
   }
   return p;
 }
@@ -78,7 +77,8 @@ Result cmd_add(const Request& req) {
   const Config cfg = parse_config(req);
   if (!cfg.shapes()) return req.conf.prev_result.value_or(Result{});
   if (!req.conf.prev_result) {
-    throw Error(Code::InvalidConfig, "prevResult: required: bandwidth must be called as a chained plugin");
+    throw Error(Code::InvalidConfig,
+                "prevResult: required: bandwidth must be called as a chained plugin");
   }
   const Plan p = plan(cfg);
   Result result = *req.conf.prev_result;
@@ -106,8 +106,10 @@ Result cmd_add(const Request& req) {
     if (alias) {
       nl::set_alias(host, ifb, *alias);
     } else {
-      spdlog::warn("ADD: ifb {} left unmarked: its owner does not fit in an alias; GC will "
-                   "not collect it", name);
+      spdlog::warn(
+          "ADD: ifb {} left unmarked: its owner does not fit in an alias; GC will "
+          "not collect it",
+          name);
     }
     nl::add_tbf_root(host, ifb, kTbfHandle, *p.egress);
     nl::add_ingress_qdisc(host, veth);

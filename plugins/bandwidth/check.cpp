@@ -60,7 +60,8 @@ void check_redirect(nl::Socket& host, const nl::Link& veth, const nl::Link& ifb)
 void cmd_check(const Request& req) {
   const Config cfg = parse_config(req);
   if (!req.conf.prev_result) {
-    throw Error(Code::InvalidConfig, "prevResult: required: bandwidth must be called as a chained plugin");
+    throw Error(Code::InvalidConfig,
+                "prevResult: required: bandwidth must be called as a chained plugin");
   }
   const Result& prev = *req.conf.prev_result;
   if (!cfg.shapes()) return;
@@ -69,9 +70,7 @@ void cmd_check(const Request& req) {
   auto cont = nl::Socket::in(*req.netns);
   const nl::Link veth = require_host_veth(host, cont, req, prev, Code::CheckFailed);
   if (cfg.ingress) {
-    check_tbf(host, veth,
-              tbf_params(*cfg.ingress, ticks, cfg.where + "ingressBurst"),
-              "ingress");
+    check_tbf(host, veth, tbf_params(*cfg.ingress, ticks, cfg.where + "ingressBurst"), "ingress");
   }
   if (cfg.egress) {
     const std::string name = ifb_name(req.conf.name, req.container_id);
@@ -81,9 +80,7 @@ void cmd_check(const Request& req) {
                      [&](const auto& i) { return i.name == name && i.sandbox.empty(); })) {
       fail("egress: prevResult has no interface " + name);
     }
-    check_tbf(host, *ifb,
-              tbf_params(*cfg.egress, ticks, cfg.where + "egressBurst"),
-              "egress");
+    check_tbf(host, *ifb, tbf_params(*cfg.egress, ticks, cfg.where + "egressBurst"), "egress");
     check_redirect(host, veth, *ifb);
   }
 }

@@ -31,8 +31,7 @@ std::uint32_t go_uint32(double x) {
 std::optional<double> ticks_per_usec(std::string_view psched) {
   unsigned long long v[4] = {};
   const std::string s(psched);
-  if (std::sscanf(s.c_str(), "%llx %llx %llx %llx", &v[0], &v[1], &v[2], &v[3]) != 4 ||
-      v[1] == 0) {
+  if (std::sscanf(s.c_str(), "%llx %llx %llx %llx", &v[0], &v[1], &v[2], &v[3]) != 4 || v[1] == 0) {
     return std::nullopt;
   }
   if (v[2] == 1000000000ULL) v[0] = v[1];  // the reference's compatibility rule

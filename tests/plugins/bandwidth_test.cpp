@@ -40,9 +40,10 @@ TEST(BandwidthConfig, NoKeysShapesNothing) {
 }
 
 TEST(BandwidthConfig, TopLevel) {
-  const Config c = parse_config(request(
-      base({{"ingressRate", 8000000}, {"ingressBurst", 160000}, {"egressRate", 4000000},
-            {"egressBurst", 80000}})));
+  const Config c = parse_config(request(base({{"ingressRate", 8000000},
+                                              {"ingressBurst", 160000},
+                                              {"egressRate", 4000000},
+                                              {"egressBurst", 80000}})));
   ASSERT_TRUE(c.ingress && c.egress);
   EXPECT_EQ(c.ingress->rate, 8000000U);
   EXPECT_EQ(c.ingress->burst, 160000U);
@@ -52,8 +53,9 @@ TEST(BandwidthConfig, TopLevel) {
 }
 
 TEST(BandwidthConfig, Capability) {
-  const Config c = parse_config(request(base(
-      {{"runtimeConfig", {{"bandwidth", {{"egressRate", 1000000}, {"egressBurst", 4294967295ULL}}}}}})));
+  const Config c = parse_config(request(
+      base({{"runtimeConfig",
+             {{"bandwidth", {{"egressRate", 1000000}, {"egressBurst", 4294967295ULL}}}}}})));
   EXPECT_FALSE(c.ingress);
   ASSERT_TRUE(c.egress);
   EXPECT_EQ(c.egress->burst, 4294967295U);
@@ -134,9 +136,10 @@ TEST(BandwidthShaping, WrapsAsTheReference) {
   // At 10 Mbit/s: 429496728 us, 6710886375 ticks -> 2415919079 (tc: "burst 193273526b").
   EXPECT_EQ(tbf(10000000, 4294967295ULL), (nl::TbfParams{1250000, 2415919079U, 536902161}));
   // Below 1 Mbit/s the microseconds wrap first: 536870911 B at 1 B/s.
-  EXPECT_EQ(tbf(8, 4294967295ULL).buffer,
-            static_cast<std::uint32_t>(
-                static_cast<std::uint64_t>(static_cast<std::uint32_t>(536870911000000ULL)) * 125 / 8));
+  EXPECT_EQ(
+      tbf(8, 4294967295ULL).buffer,
+      static_cast<std::uint32_t>(
+          static_cast<std::uint64_t>(static_cast<std::uint32_t>(536870911000000ULL)) * 125 / 8));
 }
 
 TEST(BandwidthShaping, BucketOfZeroTicksIsRefusedNamingTheKey) {
