@@ -250,6 +250,15 @@ cap=$(printf '{"cniVersion":"1.0.0","name":"%s","type":"bandwidth","capabilities
   "runtimeConfig":{"bandwidth":{"egressRate":4000000,"egressBurst":80000}}}' "$net")
 cni "$host" bandwidth ADD ctr5 "/run/netns/$c5" eth0 "$(with_prev "$cap" "$VRES")"
 expect_eq "capability: egress only" "$RC:$(qdiscs "$HVETH"):$(ifbs)" "0:ingress:ffff::$(ifb_of "$net" ctr5)"
+cni "$host" bandwidth DEL ctr5 "/run/netns/$c5" eth0 "$cap"
+# containerd 1.6's spelling (Go field names), matched case-insensitively as the reference does.
+ctrd=$(printf '{"cniVersion":"1.0.0","name":"%s","type":"bandwidth","capabilities":{"bandwidth":true},
+  "runtimeConfig":{"bandwidth":{"IngressRate":8000000,"IngressBurst":160000,"EgressRate":4000000,"EgressBurst":80000}}}' "$net")
+cni "$host" bandwidth ADD ctr5 "/run/netns/$c5" eth0 "$(with_prev "$ctrd" "$VRES")"
+expect_eq "capability with capitalised keys: both directions" "$RC:$(qdiscs "$HVETH")" "0:tbf:1: ingress:ffff:"
+expect_eq "... the TBF of those numbers" \
+  "$(ip netns exec "$host" tc -j qdisc show dev "$HVETH" | jq -c '[.[] | select(.kind == "tbf") | .options]')" \
+  '[{"rate":1000000,"burst":20000,"lat":25000}]'
 
 # --- GC: drops the ifb of a stale attachment of this network; keeps the valid one, another
 # network's, and an unmarked one (the reference's, which cannot be attributed).

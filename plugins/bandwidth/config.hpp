@@ -9,8 +9,8 @@
 
 namespace cni::bandwidth {
 
-/// The shape of the plugin's keys for the skel's case folding (containerd 1.6 sends
-/// {"IngressRate":..} in runtimeConfig.bandwidth).
+/// The shape of the plugin's keys for the skel's case folding (cni/key_fold.hpp): containerd
+/// 1.6 sends {"IngressRate":..} in runtimeConfig.bandwidth.
 inline constexpr std::string_view kKeys =
     R"({"ingressRate":null,"ingressBurst":null,"egressRate":null,"egressBurst":null,)"
     R"("runtimeConfig":{"bandwidth":{"ingressRate":null,"ingressBurst":null,)"
