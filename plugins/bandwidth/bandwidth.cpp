@@ -26,7 +26,7 @@ struct Plan {
   std::optional<nl::TbfParams> egress;
 };
 
-// The qdiscs of the config, computed (and their overflow refused) before anything is touched.
+// The qdiscs of the config, computed (a bucket of 0 ticks refused) before anything is touched.
 Plan plan(const Config& cfg) {
   const double ticks = kernel_ticks_per_usec();
   Plan p;
