@@ -131,6 +131,9 @@ EOF
   mkdir -p "$rootfs/bin" "$rootfs/etc" "$rootfs/tmp"
   cp "$(command -v busybox)" "$rootfs/bin/busybox"
   for a in "$@"; do ln -s busybox "$rootfs/bin/$a"; done
+  # For containers that bind-mount the host's /usr read-only (a python3 server).
+  ln -s usr/lib "$rootfs/lib"
+  ln -s usr/lib64 "$rootfs/lib64"
   if ! tar -C "$rootfs" -c . | pm import - localhost/box >"$work/import.log" 2>&1; then
     cat "$work/import.log"
     fail "podman import"
