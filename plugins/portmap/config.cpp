@@ -43,13 +43,19 @@ std::uint8_t protocol(const json& entry, const std::string& where) {
               where + ".protocol: \"" + entry.value("protocol", "") + "\" is not tcp, udp or sctp");
 }
 
+std::uint16_t port(const json& entry, const char* key, const std::string& where) {
+  if (find(entry, key) == nullptr) {
+    throw Error(Code::InvalidConfig, where + "." + key + ": missing (a port 1-65535)");
+  }
+  return static_cast<std::uint16_t>(
+      in_entry(where, [&] { return int_key(entry, key, 0, 1, kMaxPort); }));
+}
+
 Mapping mapping(const json& entry, const std::string& where) {
   if (!entry.is_object()) throw Error(Code::DecodingFailure, where + ": must be an object");
   Mapping m;
-  m.host_port = static_cast<std::uint16_t>(
-      in_entry(where, [&] { return int_key(entry, "hostPort", 0, 1, kMaxPort); }));
-  m.container_port = static_cast<std::uint16_t>(
-      in_entry(where, [&] { return int_key(entry, "containerPort", 0, 1, kMaxPort); }));
+  m.host_port = port(entry, "hostPort", where);
+  m.container_port = port(entry, "containerPort", where);
   m.proto = protocol(entry, where);
   const std::string ip = in_entry(where, [&] { return string_key(entry, "hostIP"); });
   if (!ip.empty()) {
