@@ -182,14 +182,14 @@ class RootHostportLayout : public ::testing::Test {
 TEST_F(RootHostportLayout, ReferenceRulesAreOurs) {
   for (const auto& r : rows()) {
     SCOPED_TRACE(r.reference);
-    const std::string fam = r.family;
-    ASSERT_EQ(nft("add table " + fam + " cni_hostport\nflush table " + fam + " cni_hostport\n" +
-                  "add chain " + fam + " cni_hostport hostports\n" + "add chain " + fam +
-                  " cni_hostport hostip_hostports\n" + "add chain " + fam +
-                  " cni_hostport hostports_all\n" + "add chain " + fam + " cni_hostport " +
-                  r.chain + "\n" + "add rule " + fam + " cni_hostport " + r.chain + " " +
-                  r.reference + " comment \"icee6giejonei6so\"\n"),
-              "");
+    const std::string t = std::string(r.family) + " cni_hostport";
+    std::string script = "add table " + t;
+    script += "\nflush table " + t + "\n";
+    for (const char* c : {kHostportsChain, kHostipHostportsChain, kHostportsAllChain, r.chain})
+      script += "add chain " + t + " " + c + "\n";
+    script += "add rule " + t + " " + r.chain + " " + r.reference;
+    script += " comment \"icee6giejonei6so\"\n";
+    ASSERT_EQ(nft(script), "");
     const auto listed = rules(r.family, r.chain);
     ASSERT_EQ(listed.size(), 1U);
     EXPECT_EQ(expr_texts(*listed[0].rule), expr_texts(*r.ours.object));
