@@ -182,6 +182,14 @@ cni "$host" portmap ADD ctr3 "/run/netns/$c3" eth0 "$(pm_conf "${res[3]}" '[]')"
 expect_eq "no mappings: prevResult passed through" "$RC:$(printf '%s' "$OUT" | jq -c '.ips | length')" "0:2"
 expect_eq "no mappings: ruleset untouched" "$(ruleset)" "$before"
 
+# --- containerd 1.6's capitalised keys (Go's case-insensitive decoding).
+cni "$host" portmap ADD ctr3 "/run/netns/$c3" eth0 \
+  "$(pm_conf "${res[3]}" '[{"HostPort":9093,"ContainerPort":80,"Protocol":"tcp","HostIP":""}]' | jq -c '.SNAT = false')"
+expect_eq "capitalised keys: ADD exits 0, 2 DNAT rules, SNAT=false honoured" "$RC:$(rules_with_comment ctr3)" "0:2"
+ruleset | grep -q 'tcp dport 9093 dnat to' && pass "capitalised keys: port 9093 published" || fail "port 9093: $(ruleset)"
+cni "$host" portmap DEL ctr3 "/run/netns/$c3" eth0 "$(pm_conf "${res[3]}" '[{"hostPort":9093,"containerPort":80,"protocol":"tcp"}]')"
+expect_eq "DEL ctr3" "$RC:$(rules_with_comment ctr3)" "0:0"
+
 # --- Two networks of one container: DEL of one keeps the other's rules.
 cni "$host" portmap ADD ctr1 "/run/netns/$c1" eth0 \
   "$(pm_conf "${res[1]}" '[{"hostPort":8088,"containerPort":80,"protocol":"tcp"}]' othernet)"

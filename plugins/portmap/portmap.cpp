@@ -167,9 +167,12 @@ void cmd_gc(const Request& req) {
 }
 
 PluginFuncs plugin() {
-  // TODO(lead): `.keys = kKeys` once PluginFuncs has the key-folding member.
-  return PluginFuncs{
-      .add = cmd_add, .del = cmd_del, .check = cmd_check, .status = cmd_status, .gc = cmd_gc};
+  return PluginFuncs{.add = cmd_add,
+                     .del = cmd_del,
+                     .check = cmd_check,
+                     .status = cmd_status,
+                     .gc = cmd_gc,
+                     .keys = kKeys};
 }
 
 }  // namespace cni::portmap
