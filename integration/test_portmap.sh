@@ -230,6 +230,31 @@ expect_eq "ADD ctr2" "$RC:$(rules_with_comment ctr2)" "0:5"
 reference_del ctr2
 expect_eq "the reference's DEL removes our rules" "$(rules_with_comment ctr2)" 0
 
+# --- The Debian 12 reference (1.1.1, iptables-nft layout): its rules of a container are removed
+# by our DEL; GC removes those of containers no longer valid.
+REF=$REF_DIR/portmap
+if [ -x "$REF" ]; then
+  for id in refa refb; do
+    cni "$host" "$REF" ADD "$id" "/run/netns/$c3" eth0 \
+      "$(pm_conf "${res[3]}" '[{"hostPort":7070,"containerPort":80,"protocol":"tcp"},{"hostPort":7071,"containerPort":81,"protocol":"udp"}]' |
+        jq -c '.cniVersion = "0.4.0" | .prevResult.cniVersion = "0.4.0"')"
+    expect_eq "reference 1.1.1 ADD $id" "$RC" 0
+  done
+  legacy() { ip netns exec "$host" iptables-save -t nat | grep -c "$1" || true; }
+  expect_eq "reference rules written (2 jumps for refa)" "$(legacy 'id: \\"refa\\"')" 2
+  chain_a=$(ip netns exec "$host" iptables-save -t nat | grep 'id: \\"refa\\"' | head -1 | sed 's/.*-j //')
+  expect_eq "its chain has 6 rules" "$(legacy "^-A $chain_a ")" 6
+  cni "$host" portmap DEL refa "" eth0 "$(pm_conf "${res[3]}" '[{"hostPort":7070,"containerPort":80,"protocol":"tcp"}]')"
+  expect_eq "our DEL removes the reference's iptables rules of refa" "$RC:$(legacy "$chain_a"):$(legacy 'id: \\"refa\\"')" "0:0:0"
+  expect_eq "refb's stay" "$(legacy 'id: \\"refb\\"')" 2
+  gcl=$(jq -nc --arg n "$NET" '{cniVersion:"1.1.0",name:$n,type:"portmap","cni.dev/valid-attachments":[{containerID:"ctr1",ifname:"eth0"}]}')
+  cni "$host" portmap GC "" "" "" "$gcl"
+  expect_eq "GC removes the reference's iptables rules of refb" "$RC:$(legacy 'refb')" "0:0"
+  expect_eq "iptables-save still works on the table" "$(ip netns exec "$host" iptables-save -t nat | grep -c 'CNI-HOSTPORT-DNAT' || true)" 3
+else
+  echo "skip - no reference portmap at $REF"
+fi
+
 # --- GC: keeps exactly the listed attachments' rules, of this network only.
 cni "$host" portmap ADD ctr2 "/run/netns/$c2" eth0 \
   "$(pm_conf "${res[2]}" '[{"hostPort":9091,"containerPort":80,"protocol":"tcp"}]')"

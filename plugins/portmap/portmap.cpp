@@ -4,10 +4,13 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <set>
+
 #include "cni/error.hpp"
 #include "localnet.hpp"
 #include "nft/conntrack.hpp"
 #include "nft/hostports.hpp"
+#include "nft/legacy_hostports.hpp"
 #include "sys/rollback.hpp"
 
 namespace cni::portmap {
@@ -131,6 +134,9 @@ void cmd_del(const Request& req) {
   if (cfg.mappings.empty()) return;
   ErrorList errors;
   errors.attempt([&] { nft::teardown_hostports(owner_of(req)); });
+  // The reference 1.1.1's iptables-nft rules of this container, if it was started by that
+  // binary: a host can switch binaries under running containers.
+  errors.attempt([&] { nft::teardown_legacy_hostports(req.conf.name, req.container_id); });
   flush_udp(cfg, {net::Family::V4, net::Family::V6});
   errors.throw_if_any();
 }
@@ -161,9 +167,15 @@ void cmd_status(const Request& req) {
 void cmd_gc(const Request& req) {
   parse_config(req);
   std::vector<std::pair<std::string, std::string>> keep;
-  for (const auto& a : req.valid_attachments)
+  std::set<std::string> keep_ids;
+  for (const auto& a : req.valid_attachments) {
     keep.emplace_back(a.container_id, a.ifname);
-  nft::gc_hostports(req.conf.name, keep);
+    keep_ids.insert(a.container_id);
+  }
+  ErrorList errors;
+  errors.attempt([&] { nft::gc_hostports(req.conf.name, keep); });
+  errors.attempt([&] { nft::gc_legacy_hostports(req.conf.name, keep_ids); });
+  errors.throw_if_any();
 }
 
 PluginFuncs plugin() {
