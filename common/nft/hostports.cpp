@@ -66,12 +66,30 @@ bool owned_by(const ListedRule& r, const MasqAttachment& owner, const std::strin
   return !t || *t == tag;
 }
 
-void delete_matching(Socket& sock, Batch& batch, net::Family f,
+// The chains of one family as listed once per attempt: every decision of a transaction is
+// taken on one listing (each dump costs O(rules)).
+struct Snapshot {
+  net::Family family = net::Family::V4;
+  std::vector<ListedRule> owned[3];  // hostports, hostip_hostports, masquerading
+  std::vector<ListedRule> fixed[3];  // hostports_all, prerouting, output
+};
+constexpr const char* kFixedChains[] = {kHostportsAllChain, kHostportPrerouting, kHostportOutput};
+
+Snapshot snapshot(Socket& sock, net::Family f, bool with_fixed) {
+  Snapshot s{.family = f};
+  for (std::size_t i = 0; i < 3; ++i) {
+    s.owned[i] = list_chain(sock, f, kOwnedChains[i]);
+    if (with_fixed) s.fixed[i] = list_chain(sock, f, kFixedChains[i]);
+  }
+  return s;
+}
+
+void delete_matching(Batch& batch, const Snapshot& s,
                      const std::function<bool(const ListedRule&)>& pred) {
-  for (const char* chain : kOwnedChains) {
-    for (const auto& r : list_chain(sock, f, chain)) {
+  for (std::size_t i = 0; i < 3; ++i) {
+    for (const auto& r : s.owned[i]) {
       if (!pred(r)) continue;
-      auto del = delete_hostport_rule(f, chain, r.handle);
+      auto del = delete_hostport_rule(s.family, kOwnedChains[i], r.handle);
       batch.delete_rule(*del.object, std::move(del.op));
     }
   }
@@ -82,15 +100,14 @@ bool host_ips_overlap(const std::optional<net::IpAddress>& a,
   return !a || !b || *a == *b;
 }
 
-std::optional<HostportConflict> find_conflict(Socket& sock, const MasqAttachment& owner,
+std::optional<HostportConflict> find_conflict(const Snapshot& s, const MasqAttachment& owner,
                                               const HostportPlan& plan) {
-  const net::Family f = plan.family();
-  for (const char* chain : {kHostportsChain, kHostipHostportsChain}) {
-    for (const auto& r : list_chain(sock, f, chain)) {
+  for (std::size_t i = 0; i < 2; ++i) {  // hostports, hostip_hostports
+    for (const auto& r : s.owned[i]) {
       // Another network of the same container may publish the same port (a runtime sends the
       // mappings to every network of a container): the first rule wins, as in the reference.
       if (r.comment && *r.comment == owner.container_id) continue;
-      const auto v = read_dnat(*r.rule, f);
+      const auto v = read_dnat(*r.rule, s.family);
       if (!v) continue;
       for (const auto& m : plan.mappings) {
         if (m.proto != v->proto || m.host_port != v->port || !host_ips_overlap(m.host_ip, v->daddr))
@@ -107,7 +124,22 @@ std::optional<HostportConflict> find_conflict(Socket& sock, const MasqAttachment
   return std::nullopt;
 }
 
-void ensure_layout(Socket& sock, Batch& batch, net::Family f, bool snat) {
+// The table and chains are (re)declared and the fixed chains rewritten only when they are not
+// already exactly the layout (the reference rewrites them on every ADD): a batch that only
+// adds and deletes rules spares the ~10-20 ms the kernel otherwise makes the closing of our
+// socket wait (an RCU grace period for the replaced chain objects), and conditions live in
+// each container's own rules, not here.
+void ensure_layout(Batch& batch, const Snapshot& s, bool snat) {
+  const net::Family f = s.family;
+  bool in_place = true;
+  std::vector<std::vector<Described<RulePtr>>> want;
+  for (std::size_t i = 0; i < 3; ++i) {
+    want.push_back(fixed_rules(f, kFixedChains[i]));
+    in_place = in_place && same_rules(s.fixed[i], want.back());
+  }
+  // hostports_all jumping to both regular chains proves they exist; masquerading is known to
+  // exist once it holds a rule.
+  if (in_place && (!snat || !s.owned[2].empty())) return;
   auto table = hostport_table(f);
   batch.add_table(*table.object, std::move(table.op));
   for (const char* name : {kHostportsChain, kHostipHostportsChain, kHostportsAllChain,
@@ -119,24 +151,13 @@ void ensure_layout(Socket& sock, Batch& batch, net::Family f, bool snat) {
     auto chain = hostport_chain(f, kHostportMasqChain);
     batch.add_chain(*chain.object, std::move(chain.op));
   }
-  // Rewritten only when not already exactly the layout (the reference rewrites them on every
-  // ADD): a batch that only adds rules leaves the kernel nothing to free after an RCU grace
-  // period, and conditions live in each container's own rules, not here.
-  for (const char* name : {kHostportsAllChain, kHostportPrerouting, kHostportOutput}) {
-    auto want = fixed_rules(f, name);
-    if (same_rules(list_chain(sock, f, name), want)) continue;
-    auto flush = flush_hostport_chain(f, name);
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (same_rules(s.fixed[i], want[i])) continue;
+    auto flush = flush_hostport_chain(f, kFixedChains[i]);
     batch.delete_rule(*flush.object, std::move(flush.op));
-    for (auto& r : want)
+    for (auto& r : want[i])
       batch.add_rule(*r.object, std::move(r.op));
   }
-}
-
-void teardown_family(Socket& sock, net::Family f, const MasqAttachment& owner) {
-  const std::string tag = masq_instance_hash(owner);
-  transact(sock, [&](Batch& batch) {
-    delete_matching(sock, batch, f, [&](const ListedRule& r) { return owned_by(r, owner, tag); });
-  });
 }
 
 }  // namespace
@@ -144,43 +165,41 @@ void teardown_family(Socket& sock, net::Family f, const MasqAttachment& owner) {
 std::optional<HostportConflict> setup_hostports(const MasqAttachment& owner,
                                                 const std::vector<HostportPlan>& plans) {
   Socket sock;
-  for (const auto& plan : plans)
-    if (auto c = find_conflict(sock, owner, plan)) return c;
-
   const std::string tag = masq_instance_hash(owner);
-  std::vector<net::Family> done;
-  try {
+  std::optional<HostportConflict> conflict;
+  // Both families in one transaction: all or nothing, and one wait for the kernel at most.
+  transact(sock, [&](Batch& batch) {
+    std::vector<Snapshot> snaps;
     for (const auto& plan : plans) {
-      const net::Family f = plan.family();
-      transact(sock, [&](Batch& batch) {
-        ensure_layout(sock, batch, f, plan.snat);
-        delete_matching(sock, batch, f,
-                        [&](const ListedRule& r) { return owned_by(r, owner, tag); });
-        for (const auto& m : plan.mappings) {
-          auto rule = dnat_rule(plan, m, owner);
-          batch.add_rule(*rule.object, std::move(rule.op));
-        }
-        for (auto& rule : hostport_masq_rules(plan, owner))
-          batch.add_rule(*rule.object, std::move(rule.op));
-      });
-      done.push_back(f);
+      snaps.push_back(snapshot(sock, plan.family(), true));
+      conflict = find_conflict(snaps.back(), owner, plan);
+      if (conflict) return;  // nothing in the batch: nothing is sent
     }
-  } catch (...) {
-    for (const net::Family f : done) {
-      try {
-        teardown_family(sock, f, owner);
-      } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): the first error wins
+    for (std::size_t k = 0; k < plans.size(); ++k) {
+      const auto& plan = plans[k];
+      ensure_layout(batch, snaps[k], plan.snat);
+      delete_matching(batch, snaps[k],
+                      [&](const ListedRule& r) { return owned_by(r, owner, tag); });
+      for (const auto& m : plan.mappings) {
+        auto rule = dnat_rule(plan, m, owner);
+        batch.add_rule(*rule.object, std::move(rule.op));
       }
+      for (auto& rule : hostport_masq_rules(plan, owner))
+        batch.add_rule(*rule.object, std::move(rule.op));
     }
-    throw;
-  }
-  return std::nullopt;
+  });
+  return conflict;
 }
 
 void teardown_hostports(const MasqAttachment& owner) {
   Socket sock;
-  for (const net::Family f : kFamilies)
-    teardown_family(sock, f, owner);
+  const std::string tag = masq_instance_hash(owner);
+  transact(sock, [&](Batch& batch) {
+    for (const net::Family f : kFamilies) {
+      delete_matching(batch, snapshot(sock, f, false),
+                      [&](const ListedRule& r) { return owned_by(r, owner, tag); });
+    }
+  });
 }
 
 void gc_hostports(std::string_view network,
@@ -190,14 +209,14 @@ void gc_hostports(std::string_view network,
   for (const auto& [container_id, ifname] : valid_attachments)
     valid.insert(masq_instance_hash({std::string(network), container_id, ifname}));
   Socket sock;
-  for (const net::Family f : kFamilies) {
-    transact(sock, [&](Batch& batch) {
-      delete_matching(sock, batch, f, [&](const ListedRule& r) {
+  transact(sock, [&](Batch& batch) {
+    for (const net::Family f : kFamilies) {
+      delete_matching(batch, snapshot(sock, f, false), [&](const ListedRule& r) {
         const auto t = tag_of(*r.rule);
         return t && t->starts_with(network_tag) && !valid.contains(*t);
       });
-    });
-  }
+    }
+  });
 }
 
 std::optional<std::string> hostports_missing(const MasqAttachment& owner,

@@ -12,7 +12,7 @@
 // as the container's on every network (as the reference treats it).
 //
 // Every function acts in the calling thread's current network namespace (the host's) and makes
-// at most one transaction per family, which the kernel applies whole or not at all. Failures
+// at most one transaction (both families), which the kernel applies whole or not at all. Failures
 // throw cni::Error(Firewall), or cni::Error(TryAgainLater) when concurrent changes kept getting
 // in the way.
 
@@ -34,13 +34,12 @@ struct HostportConflict {
   std::string rule;               // what the other rule says, e.g. "tcp dport 8080 -> 10.88.0.4:80"
 };
 
-/// ADD: for every plan (one per family, at most one each), in one transaction per family:
-/// creates the table and chains if missing, rewrites hostports_all, prerouting and output only
-/// when they are not exactly the layout's, removes the attachment's previous rules and adds its
-/// DNAT and masquerade rules. Refuses (returns the conflict, changing nothing) when a mapping
-/// overlaps the published port of another container (same family, protocol and port; host IPs
-/// equal or either one any). If the second family's transaction fails, the first one's rules
-/// are removed again.
+/// ADD: for every plan (one per family, at most one each), in one transaction for both
+/// families: creates the table and chains if missing, rewrites hostports_all, prerouting and
+/// output only when they are not exactly the layout's, removes the attachment's previous rules
+/// and adds its DNAT and masquerade rules. Refuses (returns the conflict, changing nothing) when
+/// a mapping overlaps the published port of another container (same family, protocol and port;
+/// host IPs equal or either one any), as listed in the same attempt as the transaction.
 std::optional<HostportConflict> setup_hostports(const MasqAttachment& owner,
                                                 const std::vector<HostportPlan>& plans);
 
