@@ -90,11 +90,12 @@ void remove(std::uint16_t family, const std::function<bool(const Jump&)>& doomed
     nftnl_rule_set_u32(flush.get(), NFTNL_RULE_FAMILY, family);
     nftnl_rule_set_str(flush.get(), NFTNL_RULE_TABLE, kNatTable);
     nftnl_rule_set_str(flush.get(), NFTNL_RULE_CHAIN, chain.c_str());
-    batch.delete_rule(*flush, "flush chain " + where + chain);
+    const std::string name = where + chain;
+    batch.delete_rule(*flush, "flush chain " + name);
     nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FAMILY, family);
     nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, kNatTable);
     nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, chain.c_str());
-    batch.delete_chain(*c, "delete chain " + where + chain);
+    batch.delete_chain(*c, "delete chain " + name);
   }
   batch.commit();  // an empty batch is not sent
 }
