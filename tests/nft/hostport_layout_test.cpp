@@ -19,6 +19,7 @@
 #include "netns/netns.hpp"
 #include "nft/comment.hpp"
 #include "nft/hostports.hpp"
+#include "nft/legacy_hostports.hpp"
 #include "nft/nat_expr.hpp"
 #include "nft/rule_tag.hpp"
 #include "nft/rules.hpp"
@@ -138,6 +139,12 @@ TEST(HostportLayout, MasqueradeRulesPerFamilyAndMode) {
   EXPECT_EQ(hostport_masq_rules(plan("2001:db8::2/64"), kOwner).size(), 1U);
   v4.snat = false;
   EXPECT_TRUE(hostport_masq_rules(v4, kOwner).empty());
+}
+
+// The reference 1.1.1's per-container chain, as it named it for network "refnet" and container
+// "refctr" (read from `iptables-save` after running that binary).
+TEST(HostportLayout, LegacyChainName) {
+  EXPECT_EQ(legacy_dnat_chain("refnet", "refctr"), "CNI-DN-77fb1a4a5de800e3215df");
 }
 
 std::string capture(const std::string& cmd) {
