@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Hostile input, table driven: every plugin (bridge, veth, loopback, host-local) and command
+# Hostile input, table driven: every plugin (bridge, veth, loopback, host-local, portmap) and command
 # (ADD, DEL, CHECK, GC, STATUS, VERSION) fed malformed JSON, wrong types, out-of-range numbers,
 # unknown versions, path traversal, over-long names, bad netns paths, bad CNI_ARGS and
 # missing/unknown environment. For each error case: the exact CNI error code, a msg naming
@@ -26,6 +26,7 @@ declare -A BASE
 BASE[bridge]='{"cniVersion":"1.1.0","name":"hnet","type":"bridge","bridge":"hbr0","isGateway":true,"ipMasq":true,"macspoofchk":true,"ipam":{"type":"host-local","dataDir":"@D@","subnet":"10.77.0.0/24"}}'
 BASE[veth]='{"cniVersion":"1.1.0","name":"hvnet","type":"veth","ipMasq":true,"ipam":{"type":"host-local","dataDir":"@D@","subnet":"10.78.0.0/24"}}'
 BASE[loopback]='{"cniVersion":"1.1.0","name":"hlo","type":"loopback"}'
+BASE[portmap]='{"cniVersion":"1.1.0","name":"hpm","type":"portmap","runtimeConfig":{"portMappings":[{"hostPort":18080,"containerPort":80,"protocol":"tcp"}]},"prevResult":{"cniVersion":"1.1.0","interfaces":[{"name":"eth0","sandbox":"/run/netns/x"}],"ips":[{"address":"10.76.0.50/24","interface":0}]}}'
 BASE[host-local]='{"cniVersion":"1.1.0","name":"hhl","type":"host-local","ipam":{"type":"host-local","dataDir":"@D@","subnet":"10.79.0.0/24"}}'
 for p in "${!BASE[@]}"; do BASE[$p]=${BASE[$p]//@D@/$D}; done
 
@@ -274,6 +275,26 @@ host-local ;; ADD    ;; CNI_CONTAINERID=@LONG_ID@ ;;                            
 # bridge's macspoofchk chain is named after the ID, as the reference's: too long for nftables,
 # so refused up front (the reference gets ERANGE from the kernel later).
 bridge     ;; ADD    ;; CNI_CONTAINERID=@LONG_ID@ ;;                                            ;; 4 ;; CNI_CONTAINERID: too long for macspoofchk
+portmap    ;; ADD    ;; ;; jq:.runtimeConfig.portMappings[0].hostPort=0                          ;; 7 ;; runtimeConfig.portMappings[0].hostPort
+portmap    ;; ADD    ;; ;; jq:.runtimeConfig.portMappings[0].hostPort=65536                      ;; 7 ;; runtimeConfig.portMappings[0].hostPort
+portmap    ;; ADD    ;; ;; jq:.runtimeConfig.portMappings[0].hostPort="80"                       ;; 6 ;; runtimeConfig.portMappings[0].hostPort
+portmap    ;; ADD    ;; ;; jq:.runtimeConfig.portMappings[0].containerPort=-5                    ;; 7 ;; runtimeConfig.portMappings[0].containerPort
+portmap    ;; ADD    ;; ;; jq:.runtimeConfig.portMappings[0].protocol="icmp"                     ;; 7 ;; runtimeConfig.portMappings[0].protocol
+portmap    ;; ADD    ;; ;; jq:.runtimeConfig.portMappings[0].hostIP="999.1.1.1"                  ;; 7 ;; runtimeConfig.portMappings[0].hostIP
+portmap    ;; ADD    ;; ;; jq:.runtimeConfig.portMappings+=[{"hostPort":1}]                      ;; 7 ;; runtimeConfig.portMappings[1].containerPort
+portmap    ;; ADD    ;; ;; jq:.runtimeConfig.portMappings={}                                     ;; 6 ;; runtimeConfig.portMappings
+portmap    ;; ADD    ;; ;; jq:del(.prevResult)                                                   ;; 7 ;; prevResult
+portmap    ;; ADD    ;; ;; jq:.conditionsV4=["tcp flags syn"]                                    ;; 7 ;; conditionsV4
+portmap    ;; ADD    ;; ;; jq:.conditionsV6=[5]                                                  ;; 6 ;; conditionsV6[0]
+portmap    ;; ADD    ;; ;; jq:.snat="no"                                                         ;; 6 ;; snat
+portmap    ;; ADD    ;; ;; jq:.markMasqBit=32                                                    ;; 7 ;; markMasqBit
+portmap    ;; ADD    ;; ;; jq:.externalSetMarkChain="KUBE-MARK-MASQ"                             ;; 7 ;; externalSetMarkChain
+portmap    ;; ADD    ;; ;; jq:.backend="bpf"                                                     ;; 7 ;; backend
+portmap    ;; DEL    ;; ;; jq:.runtimeConfig.portMappings[0].protocol=7                         ;; 6 ;; runtimeConfig.portMappings[0].protocol
+portmap    ;; CHECK  ;; ;; jq:del(.prevResult)                                                   ;; 7 ;; prevResult
+portmap    ;; GC     ;; ;; jq:.markMasqBit=-1 | .["cni.dev/valid-attachments"]=[]                ;; 7 ;; markMasqBit
+portmap    ;; DEL    ;; CNI_NETNS= ;; jq:del(.runtimeConfig)                                     ;; 0 ;;
+portmap    ;; STATUS ;; ;;                                                                       ;; 0 ;;
 EOF
 )
 

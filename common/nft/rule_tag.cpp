@@ -1,0 +1,48 @@
+#include "nft/rule_tag.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include "nft/error.hpp"
+
+namespace cni::nft {
+namespace {
+
+constexpr std::size_t kTagMax = 64;
+// Both TLVs with their headers and NULs.
+constexpr std::uint32_t kUdataSize = 2 + NFTNL_UDATA_COMMENT_MAXLEN + 1 + 2 + kTagMax + 1;
+
+}  // namespace
+
+void set_comment_and_tag(nftnl_rule& rule, std::string_view comment, std::string_view tag) {
+  UdataPtr buf(nftnl_udata_buf_alloc(kUdataSize));
+  if (!buf) throw nft_error(ENOMEM, "allocate nftables comment");
+  const std::string c(comment.substr(0, NFTNL_UDATA_COMMENT_MAXLEN));
+  const std::string t(tag.substr(0, kTagMax));
+  if (!nftnl_udata_put_strz(buf.get(), NFTNL_UDATA_RULE_COMMENT, c.c_str()) ||
+      !nftnl_udata_put_strz(buf.get(), kRuleTagType, t.c_str())) {
+    throw nft_error(EMSGSIZE, "set nftables comment");
+  }
+  nftnl_rule_set_data(&rule, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(buf.get()),
+                      nftnl_udata_buf_len(buf.get()));
+}
+
+std::optional<std::string> tag_of(const nftnl_rule& rule) {
+  if (!nftnl_rule_is_set(&rule, NFTNL_RULE_USERDATA)) return std::nullopt;
+  std::uint32_t len = 0;
+  const auto* data =
+      static_cast<const std::uint8_t*>(nftnl_rule_get_data(&rule, NFTNL_RULE_USERDATA, &len));
+  for (std::uint32_t at = 0; data != nullptr && at + 2 <= len;) {
+    const std::uint8_t type = data[at];
+    const std::uint8_t value_len = data[at + 1];
+    if (at + 2 + value_len > len) break;
+    if (type == kRuleTagType) {
+      const auto* text = reinterpret_cast<const char*>(data + at + 2);
+      return std::string(text, strnlen(text, value_len));
+    }
+    at += 2U + value_len;
+  }
+  return std::nullopt;
+}
+
+}  // namespace cni::nft
