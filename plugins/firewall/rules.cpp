@@ -185,17 +185,28 @@ std::vector<std::string> missing_rules(const Wanted& w) {
       if (!chains.contains(name)) missing.push_back("chain " + fam + " filter " + name);
 
     std::map<std::string, std::vector<Listed>> listed;
+    auto rules_of = [&](const std::string& chain) -> const std::vector<Listed>& {
+      auto it = listed.find(chain);
+      if (it == listed.end()) it = listed.emplace(chain, read_chain(sock, f, chain)).first;
+      return it->second;
+    };
     auto expect = [&](const Rule& r) {
-      auto it = listed.find(r.chain);
-      if (it == listed.end()) it = listed.emplace(r.chain, read_chain(sock, f, r.chain)).first;
-      if (!contains(it->second, r)) missing.push_back("rule: " + r.text);
+      if (!contains(rules_of(r.chain), r)) missing.push_back("rule: " + r.text);
     };
     expect(forward_jump(f));
     expect(admin_jump(f, w.admin_chain));
-    for (const auto& ip : w.ips)
-      if (ip.family() == f)
-        for (const auto& r : address_rules(ip, comment))
-          expect(r);
+    // Per address: ours, or the reference's uncommented rule (a container the reference
+    // binary added before the host switched to ours).
+    for (const auto& ip : w.ips) {
+      if (ip.family() != f) continue;
+      const auto ours = address_rules(ip, comment);
+      const auto theirs = address_rules(ip, std::nullopt);
+      for (std::size_t i = 0; i < ours.size(); ++i) {
+        const auto& in = rules_of(kPrivChain);
+        if (!contains(in, ours[i]) && !contains(in, theirs[i]))
+          missing.push_back("rule: " + ours[i].text);
+      }
+    }
     if (w.ingress == IngressPolicy::Open) continue;
     expect(stage1_jump(f));
     expect(stage1_bridge(f, w.bridge));

@@ -37,7 +37,7 @@ void add_rules(const Wanted& w);
 void del_rules(const Owner& owner, const std::vector<net::IpAddress>& ips);
 
 /// CHECK: what add_rules made for `w` that is missing now, one line each; empty when all is
-/// there.
+/// there. A per-IP rule is also found in the reference's uncommented form.
 std::vector<std::string> missing_rules(const Wanted& w);
 
 /// GC: removes the per-IP rules of `network` whose attachment is not in `valid`
