@@ -7,6 +7,7 @@
 #include <linux/netfilter/nf_tables_compat.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
+#include <spdlog/spdlog.h>
 
 #include <array>
 #include <cerrno>
@@ -21,7 +22,7 @@ struct GenDeleter {
   void operator()(nftnl_gen* g) const noexcept { nftnl_gen_free(g); }
 };
 
-constexpr std::uint32_t kXtMatch = 1;  // NFTA_COMPAT_TYPE: 1 match, 0 target
+constexpr std::uint32_t kXtMatch = 0;  // NFTA_COMPAT_TYPE: 0 match, 1 target
 
 }  // namespace
 
@@ -57,7 +58,8 @@ bool has_xt_match(Socket& sock, std::uint16_t family, const std::string& name, s
   try {
     sock.dump(
         *msg, [](const nlmsghdr&) {}, op);
-  } catch (const cni::Error&) {
+  } catch (const cni::Error& e) {
+    spdlog::debug("{}", e.msg());
     return false;
   }
   return true;

@@ -5,7 +5,6 @@
 #include "cni/error.hpp"
 #include "config.hpp"
 #include "rules.hpp"
-#include "sys/fault.hpp"
 
 namespace cni::firewall {
 
@@ -75,7 +74,6 @@ Result cmd_add(const Request& req) {
   const Result& prev = required_prev_result(req);
   const Wanted w = wanted(req, cfg, prev);
   refuse_firewalld(cfg);
-  fault::point("firewall.before_rules");
   // One transaction for both families: nothing is left behind when it fails.
   if (!w.ips.empty()) add_rules(w);
   spdlog::info("ADD {}/{}: firewall rules for {} address(es)", req.container_id, req.ifname,
