@@ -243,6 +243,32 @@ cni "$host" firewall ADD bad4 "/run/netns/$c1" eth0 "$(fw_conf fwnet "${res[ctr2
 expect_cni_error "backend firewalld is refused clearly" 103 "firewalld"
 expect_eq "no rule names a refused container" "$(( $(rules_of bad1) + $(rules_of bad2) + $(rules_of bad3) + $(rules_of bad4) ))" 0
 
+# --- Legacy iptables (x_tables) in the host: its FORWARD DROP is not overridden by rules in
+# nf_tables; ADD says so on stderr.
+if command -v iptables-legacy >/dev/null; then
+  ip netns exec "$host" iptables-legacy -P FORWARD DROP
+  cni "$host" firewall ADD ctr1 "/run/netns/$c1" eth0 "$chk"
+  expect_eq "ADD with legacy iptables loaded" "$RC" 0
+  if [[ $ERR == *"legacy iptables filter table (IPv4)"* ]]; then pass "... warns about it"; else fail "... warns about it"; fi
+  expect_no_ping "legacy FORWARD DROP still drops c1's traffic" "$c1" 192.168.77.2
+  ip netns exec "$host" iptables-legacy -P FORWARD ACCEPT
+  expect_ping "with the legacy policy back to ACCEPT, c1 reaches ext" "$c1" 192.168.77.2
+  cni "$host" firewall DEL ctr1 "/run/netns/$c1" eth0 "$chk"
+fi
+
+# --- Many ADDs at once (one transaction each, retried when another changed the ruleset).
+for k in $(seq 1 8); do
+  (cni "$host" firewall ADD "par$k" "/run/netns/$c1" eth0 \
+    "$(fw_conf fwpar "$(jq -cn --arg a "10.60.8.$k/24" '{cniVersion:"1.1.0",ips:[{address:$a}]}')")"
+   echo "$RC" >"$data/par$k.rc") &
+done
+wait
+expect_eq "8 parallel ADDs succeed" "$(cat "$data"/par*.rc | sort -u | tr -d '\n')" 0
+expect_eq "... each with its 2 rules" "$(ipt -S CNI-FORWARD | grep -c 'fwpar')" 16
+expect_eq "... and still one jump from FORWARD" "$(ipt -S FORWARD | grep -c -- '-j CNI-FORWARD')" 1
+cni "$host" firewall GC "" "" "" '{"cniVersion":"1.1.0","name":"fwpar","type":"firewall","cni.dev/valid-attachments":[]}'
+expect_eq "GC removes them" "$(ipt -S CNI-FORWARD | grep -c 'fwpar' || true)" 0
+
 # --- Teardown of everything: no rule of any container is left.
 for c in ctrb1:b1 ctrb2:b2 ctri1:i1 ctri2:i2; do
   cid=${c%%:*}

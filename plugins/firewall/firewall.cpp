@@ -76,6 +76,12 @@ Result cmd_add(const Request& req) {
   refuse_firewalld(cfg);
   // One transaction for both families: nothing is left behind when it fails.
   if (!w.ips.empty()) add_rules(w);
+  for (const auto& family : legacy_filter_tables()) {
+    spdlog::warn(
+        "ADD {}: the legacy iptables filter table ({}) is loaded on this host: a DROP there is not "
+        "overridden by the iptables-nft rules written here (README \"firewall\")",
+        req.container_id, family);
+  }
   spdlog::info("ADD {}/{}: firewall rules for {} address(es)", req.container_id, req.ifname,
                w.ips.size());
   return prev;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -248,6 +249,19 @@ std::vector<std::string> missing_features() {
                         " (nft_compat, xt_comment)");
   }
   return missing;
+}
+
+std::vector<std::string> legacy_filter_tables() {
+  std::vector<std::string> out;
+  const std::pair<const char*, const char*> files[] = {{"/proc/self/net/ip_tables_names", "IPv4"},
+                                                       {"/proc/self/net/ip6_tables_names", "IPv6"}};
+  for (const auto& [path, family] : files) {
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) {
+      if (line == "filter") out.emplace_back(family);
+    }
+  }
+  return out;
 }
 
 bool firewalld_table_present() {

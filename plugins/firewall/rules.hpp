@@ -49,6 +49,11 @@ void gc_rules(const std::string& network,
 /// comment, per family), one line each; empty when nothing.
 std::vector<std::string> missing_features();
 
+/// The families ("IPv4", "IPv6") whose legacy x_tables `filter` table is loaded in this
+/// namespace (/proc/self/net/ip{,6}_tables_names lists it): iptables-legacy is in use there,
+/// and its FORWARD chain's verdicts are not affected by the nf_tables rules written here.
+std::vector<std::string> legacy_filter_tables();
+
 /// Whether firewalld manages this namespace: its nftables table `inet firewalld` exists.
 bool firewalld_table_present();
 
