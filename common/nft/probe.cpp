@@ -7,7 +7,6 @@
 #include <linux/netfilter/nf_tables_compat.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
-#include <spdlog/spdlog.h>
 
 #include <array>
 #include <cerrno>
@@ -58,9 +57,8 @@ bool has_xt_match(Socket& sock, std::uint16_t family, const std::string& name, s
   try {
     sock.dump(
         *msg, [](const nlmsghdr&) {}, op);
-  } catch (const cni::Error& e) {
-    spdlog::debug("{}", e.msg());
-    return false;
+  } catch (const cni::Error&) {
+    return false;  // ENOENT: no such match or revision (the kernel says nothing more useful)
   }
   return true;
 }
