@@ -35,12 +35,14 @@ void add_xt_match(nftnl_rule& rule, const char* name, std::uint32_t rev,
   auto e = make_expr("match");
   nftnl_expr_set_str(e.get(), NFTNL_EXPR_MT_NAME, name);
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_MT_REV, rev);
-  // libnftnl keeps the pointer (and frees it with the expression): hand it a malloc'd copy.
+  // libnftnl keeps the pointer and frees it with the expression (src/expr/match.c: set stores
+  // it, free xfree()s it), as iptables-nft relies on: hand it a malloc'd copy.
   void* copy = std::malloc(info.size());  // NOLINT(cppcoreguidelines-no-malloc)
   if (copy == nullptr) throw nft_error(ENOMEM, std::string("allocate xt match ") + name);
   std::memcpy(copy, info.data(), info.size());
   nftnl_expr_set(e.get(), NFTNL_EXPR_MT_INFO, copy, static_cast<std::uint32_t>(info.size()));
-  append(rule, std::move(e));
+  // The analyzer cannot see that `copy` now belongs to the expression.
+  append(rule, std::move(e));  // NOLINT(clang-analyzer-unix.Malloc)
 }
 
 std::string hex(const void* data, std::uint32_t len) {

@@ -114,7 +114,8 @@ void cmd_status(const Request& req) {
   } catch (const Error& e) {
     throw Error(Code::NotAvailable, "firewall: nf_tables is not usable: " + e.msg());
   }
-  if (cfg.backend == Backend::Firewalld) missing.push_back("the firewalld backend (not supported)");
+  if (cfg.backend == Backend::Firewalld)
+    missing.emplace_back("the firewalld backend (not supported)");
   if (!missing.empty()) {
     std::string msg = "firewall: missing ";
     for (std::size_t i = 0; i < missing.size(); ++i)

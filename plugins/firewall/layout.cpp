@@ -42,7 +42,7 @@ std::string quoted(std::string_view s) {
   return out + "\"";
 }
 
-Rule finish(net::Family f, nft::RulePtr r, const std::string& chain, std::string spec) {
+Rule finish(net::Family f, nft::RulePtr r, const std::string& chain, const std::string& spec) {
   Rule out;
   out.signature = nft::rule_signature(*r);
   out.rule = std::move(r);

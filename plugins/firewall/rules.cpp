@@ -74,6 +74,7 @@ void transact(const char* what, Build&& build) {
 
 void add_family(nft::Socket& sock, nft::Batch& batch, const Wanted& w, net::Family f) {
   const std::string fam = family_name(f);
+  const std::string add_chain_op = "add chain " + fam + " filter ";
   const std::string comment = owner_comment(w.owner);
   const std::set<std::string> chains = nft::list_chains(sock, nfproto(f), kTable);
   const auto forward = read_chain(sock, f, kForwardChain);
@@ -86,8 +87,7 @@ void add_family(nft::Socket& sock, nft::Batch& batch, const Wanted& w, net::Fami
         "add chain " + fam + " filter FORWARD { type filter hook forward priority 0; }");
   }
   for (const std::string& name : {std::string(kPrivChain), w.admin_chain}) {
-    if (!chains.contains(name))
-      batch.add_chain(*user_chain(f, name), "add chain " + fam + " filter " + name);
+    if (!chains.contains(name)) batch.add_chain(*user_chain(f, name), add_chain_op + name);
   }
   if (auto jump = admin_jump(f, w.admin_chain); !contains(priv, jump)) {
     batch.insert_rule(*jump.rule, jump.text);
@@ -123,8 +123,7 @@ void add_family(nft::Socket& sock, nft::Batch& batch, const Wanted& w, net::Fami
   const auto stage1 = read_chain(sock, f, kStage1Chain);
   const auto stage2 = read_chain(sock, f, kStage2Chain);
   for (const char* name : {kStage1Chain, kStage2Chain}) {
-    if (!chains.contains(name))
-      batch.add_chain(*user_chain(f, name), "add chain " + fam + " filter " + name);
+    if (!chains.contains(name)) batch.add_chain(*user_chain(f, name), add_chain_op + name);
   }
   auto insert_missing = [&](const std::vector<Listed>& in, Rule r) {
     if (!contains(in, r)) batch.insert_rule(*r.rule, r.text);
@@ -176,6 +175,7 @@ std::vector<std::string> missing_rules(const Wanted& w) {
   const std::string comment = owner_comment(w.owner);
   for (net::Family f : families_of(w.ips)) {
     const std::string fam = family_name(f);
+    const std::string chain_prefix = "chain " + fam + " filter ";
     const auto chains = nft::list_chains(sock, nfproto(f), kTable);
     std::vector<std::string> names = {kForwardChain, kPrivChain, w.admin_chain};
     if (w.ingress != IngressPolicy::Open) {
@@ -183,7 +183,7 @@ std::vector<std::string> missing_rules(const Wanted& w) {
       names.emplace_back(kStage2Chain);
     }
     for (const auto& name : names)
-      if (!chains.contains(name)) missing.push_back("chain " + fam + " filter " + name);
+      if (!chains.contains(name)) missing.push_back(chain_prefix + name);
 
     std::map<std::string, std::vector<Listed>> listed;
     auto rules_of = [&](const std::string& chain) -> const std::vector<Listed>& {
