@@ -45,6 +45,7 @@ std::string quoted(std::string_view s) {
 Rule finish(net::Family f, nft::RulePtr r, const std::string& chain, const std::string& spec) {
   Rule out;
   out.signature = nft::rule_signature(*r);
+  out.comment = nft::xt_comment_of(*r);
   out.rule = std::move(r);
   out.chain = chain;
   out.text =

@@ -55,12 +55,13 @@ bool comment_is_one_of(std::string_view comment, const std::string& network,
                        const std::vector<std::pair<std::string, std::string>>& valid);
 
 /// One rule of the layout: the libnftnl object (family, table, chain set), its chain, how
-/// iptables -S prints it, and its nft::rule_signature for finding it in a listing.
+/// iptables -S prints it, its nft::rule_signature and comment for finding it in a listing.
 struct Rule {
   nft::RulePtr rule;
   std::string chain;
   std::string text;
   std::string signature;
+  std::optional<std::string> comment;  // its `-m comment` text, if any
 };
 
 /// `add table <family> filter`.

@@ -24,24 +24,34 @@ namespace {
 // How often a transaction is built again when the ruleset changed under it.
 constexpr int kAttempts = 10;
 
-// A listed rule reduced to what the plugin compares.
+// A listed rule: its handle and `-m comment` text read at once; its signature only when
+// asked (most rules of a busy CNI-FORWARD chain are told apart by their comment alone).
 struct Listed {
   std::uint64_t handle = 0;
-  std::string signature;
   std::optional<std::string> comment;
+  nft::RulePtr rule;
+  mutable std::optional<std::string> sig;
+
+  const std::string& signature() const {
+    if (!sig) sig = nft::rule_signature(*rule);
+    return *sig;
+  }
 };
 
 std::vector<Listed> read_chain(nft::Socket& sock, net::Family f, const std::string& chain) {
   std::vector<Listed> out;
   for (auto& r : nft::list_rules(sock, nfproto(f), kTable, chain)) {
-    out.push_back({r.handle, nft::rule_signature(*r.rule), nft::xt_comment_of(*r.rule)});
+    out.push_back({r.handle, nft::xt_comment_of(*r.rule), std::move(r.rule), std::nullopt});
   }
   return out;
 }
 
+bool matches(const Listed& l, const Rule& r) {
+  return l.comment == r.comment && l.signature() == r.signature;
+}
+
 bool contains(const std::vector<Listed>& rules, const Rule& r) {
-  return std::any_of(rules.begin(), rules.end(),
-                     [&](const Listed& l) { return l.signature == r.signature; });
+  return std::any_of(rules.begin(), rules.end(), [&](const Listed& l) { return matches(l, r); });
 }
 
 std::vector<net::Family> families_of(const std::vector<net::IpAddress>& ips) {
@@ -104,8 +114,8 @@ void add_family(nft::Socket& sock, nft::Batch& batch, const Wanted& w, net::Fami
   }
   for (const auto& l : priv) {
     if (l.comment != comment) continue;
-    const bool keep = std::any_of(wanted.begin(), wanted.end(),
-                                  [&](const Rule& r) { return r.signature == l.signature; });
+    const bool keep =
+        std::any_of(wanted.begin(), wanted.end(), [&](const Rule& r) { return matches(l, r); });
     if (!keep) {
       auto del = delete_by_handle(f, kPrivChain, l.handle);
       batch.delete_rule(*del.rule, del.text);
@@ -160,7 +170,7 @@ void del_rules(const Owner& owner, const std::vector<net::IpAddress>& ips) {
           reference.insert(r.signature);
       }
       for (const auto& l : read_chain(sock, f, kPrivChain)) {
-        if (l.comment == comment || (!l.comment && reference.contains(l.signature))) {
+        if (l.comment == comment || (!l.comment && reference.contains(l.signature()))) {
           auto del = delete_by_handle(f, kPrivChain, l.handle);
           batch.delete_rule(*del.rule, del.text);
         }
