@@ -90,7 +90,8 @@ void add_family(nft::Socket& sock, nft::Batch& batch, const Wanted& w, net::Fami
   const auto forward = read_chain(sock, f, kForwardChain);
   const auto priv = read_chain(sock, f, kPrivChain);
 
-  batch.add_table(*filter_table(f), "add table " + fam + " filter");
+  // A table without chains may not exist; adding an existing one changes nothing.
+  if (chains.empty()) batch.add_table(*filter_table(f), "add table " + fam + " filter");
   if (!chains.contains(kForwardChain)) {
     batch.add_chain(
         *forward_chain(f),
