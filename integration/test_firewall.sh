@@ -242,7 +242,17 @@ cni "$host" firewall ADD bad3 "/run/netns/$c1" eth0 "$(fw_conf fwnet "${res[ctr2
 expect_cni_error "a target name as admin chain" 7 "iptablesAdminChainName"
 cni "$host" firewall ADD bad4 "/run/netns/$c1" eth0 "$(fw_conf fwnet "${res[ctr2]}" '{"backend":"firewalld"}')"
 expect_cni_error "backend firewalld is refused clearly" 103 "firewalld"
-expect_eq "no rule names a refused container" "$(( $(rules_of bad1) + $(rules_of bad2) + $(rules_of bad3) + $(rules_of bad4) ))" 0
+# firewalld's nftables table in the host (an empty stand-in): auto means firewalld, refused.
+ip netns exec "$host" nft add table inet firewalld
+cni "$host" firewall ADD bad5 "/run/netns/$c1" eth0 "$(fw_conf fwnet "${res[ctr2]}")"
+expect_cni_error "auto backend with firewalld present is refused clearly" 103 "firewalld"
+cni "$host" firewall STATUS "" "" "" '{"cniVersion":"1.1.0","name":"fwnet","type":"firewall"}'
+expect_cni_error "... and STATUS says so" 50 "firewalld"
+cni "$host" firewall ADD fwd1 "/run/netns/$c1" eth0 "$(fw_conf fwnet "${res[ctr2]}" '{"backend":"iptables"}')"
+expect_eq "backend iptables writes its rules anyway" "$RC:$(rules_of fwd1)" "0:4"
+cni "$host" firewall DEL fwd1 "" eth0 '{"cniVersion":"1.1.0","name":"fwnet","type":"firewall"}'
+ip netns exec "$host" nft delete table inet firewalld
+expect_eq "no rule names a refused container" "$(( $(rules_of bad1) + $(rules_of bad2) + $(rules_of bad3) + $(rules_of bad4) + $(rules_of bad5) + $(rules_of fwd1) ))" 0
 
 # --- Legacy iptables (x_tables) in the host: its FORWARD DROP is not overridden by rules in
 # nf_tables; ADD says so on stderr.

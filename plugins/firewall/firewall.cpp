@@ -114,8 +114,10 @@ void cmd_status(const Request& req) {
   } catch (const Error& e) {
     throw Error(Code::NotAvailable, "firewall: nf_tables is not usable: " + e.msg());
   }
-  if (cfg.backend == Backend::Firewalld)
+  if (cfg.backend == Backend::Firewalld ||
+      (cfg.backend == Backend::Auto && firewalld_table_present())) {
     missing.emplace_back("the firewalld backend (not supported)");
+  }
   if (!missing.empty()) {
     std::string msg = "firewall: missing ";
     for (std::size_t i = 0; i < missing.size(); ++i)
