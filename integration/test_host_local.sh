@@ -145,6 +145,30 @@ printf 'nameserver 192.0.2.53\nsearch example.test\noptions ndots:2\n' >"$data/r
 cni "$host" host-local ADD d1 "$ctr_path" eth0 "$(conf 1.0.0 ",\"resolvConf\":\"$data/resolv.conf\"")"
 expect_json "dns from resolvConf" "$OUT" '.dns' '{"nameservers":["192.0.2.53"],"options":["ndots:2"],"search":["example.test"]}'
 
+# An IPAM plugin never enters the container: a CNI_NETNS it cannot see (a delegating plugin in
+# another mount namespace, an allocation ahead of time) gives the same results.
+missing=/run/netns/cnit-does-not-exist-$$
+res=()
+files=()
+for path in "$ctr_path" "$missing" "$data/resolv.conf"; do
+  rm -f "$dir"/last_reserved_ip.* # each round starts from the same state
+  cni "$host" host-local ADD n1 "$path" eth0 "$(conf 1.1.0)"
+  res[${#res[@]}]="ADD $RC $OUT"
+  cni "$host" host-local CHECK n1 "$path" eth0 "$(conf 1.1.0)"
+  res[${#res[@]}]="CHECK $RC $OUT"
+  cni "$host" host-local DEL n1 "$path" eth0 "$(conf 1.1.0)"
+  res[${#res[@]}]="DEL $RC $OUT"
+  files[${#files[@]}]=$(ips_in_dir)
+done
+expect_eq "ADD with CNI_NETNS missing = with it present" "${res[3]}" "${res[0]}"
+expect_eq "CHECK with CNI_NETNS missing = with it present" "${res[4]}" "${res[1]}"
+expect_eq "DEL with CNI_NETNS missing = with it present" "${res[5]}" "${res[2]}"
+expect_eq "... and with CNI_NETNS not a namespace" "${res[6]}|${res[7]}|${res[8]}" "${res[0]}|${res[1]}|${res[2]}"
+expect_json "... the ADD succeeded" "${res[0]#ADD 0 }" '.ips | length' 2
+expect_eq "... and the files are the same" "${files[1]}|${files[2]}" "${files[0]}|${files[0]}"
+cni "$host" host-local ADD n1 "" eth0 "$(conf 1.1.0)"
+expect_cni_error "ADD with CNI_NETNS empty is still refused (the spec requires it)" 4 CNI_NETNS
+
 # VERSION.
 cni "$host" host-local VERSION "" "" "" '{"cniVersion":"1.1.0"}'
 expect_json "VERSION" "$OUT" '.supportedVersions | length' '7'

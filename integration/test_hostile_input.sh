@@ -223,6 +223,11 @@ bridge     ;; ADD    ;; CNI_NETNS=/proc/self/ns/net ;;                          
 loopback   ;; CHECK  ;; CNI_NETNS=/proc/self/ns/net ;;                                          ;; 8 ;; CNI_NETNS
 loopback   ;; DEL    ;; CNI_NETNS=/proc/self/ns/net ;;                                          ;; 0 ;;
 bridge     ;; DEL    ;; CNI_NETNS=/proc/self/ns/net ;;                                          ;; 0 ;;
+# IPAM never enters the container: any non-empty CNI_NETNS will do (the reference does not look).
+host-local ;; ADD    ;; CNI_NETNS=/run/netns/does-not-exist ;;                                  ;; 0 ;; 10.79.0.
+host-local ;; ADD    ;; CNI_NETNS=@T@/regular-file ;;                                           ;; 0 ;; 10.79.0.
+host-local ;; DEL    ;; CNI_NETNS=/run/netns/does-not-exist ;;                                  ;; 0 ;;
+host-local ;; ADD    ;; -CNI_NETNS ;;                                                           ;; 4 ;; CNI_NETNS
 # --- CNI_ARGS
 host-local ;; ADD    ;; CNI_ARGS=FOO=bar ;;                                                     ;; 4 ;; CNI_ARGS
 bridge     ;; ADD    ;; CNI_ARGS=FOO=bar ;;                                                     ;; 4 ;; CNI_ARGS

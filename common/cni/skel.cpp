@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cni/error.hpp"
+#include "cni/key_fold.hpp"
 #include "cni/validate.hpp"
 #include "log/log.hpp"
 
@@ -114,22 +115,56 @@ std::size_t nesting_depth(std::string_view data) {
   return deepest;
 }
 
-json parse_object(const std::string& data) {
+// A result's keys (prevResult), every version's.
+constexpr std::string_view kResultShape = R"({
+  "cniVersion": null,
+  "interfaces": [{"name": null, "mac": null, "mtu": null, "sandbox": null, "socketPath": null,
+                  "pciID": null}],
+  "ips": [{"version": null, "interface": null, "address": null, "gateway": null}],
+  "routes": [{"dst": null, "gw": null, "mtu": null, "advmss": null, "priority": null,
+              "table": null, "scope": null}],
+  "dns": {"nameservers": null, "domain": null, "search": null, "options": null},
+  "ip4": {"ip": null, "gateway": null, "routes": [{"dst": null, "gw": null}]},
+  "ip6": {"ip": null, "gateway": null, "routes": [{"dst": null, "gw": null}]}
+})";
+
+// The keys every config shares (libcni's types.NetConf and the GC list), plus our logging keys.
+constexpr std::string_view kCommonShape = R"({
+  "cniVersion": null, "name": null, "type": null, "capabilities": {"*": null},
+  "ipam": {"type": null},
+  "dns": {"nameservers": null, "domain": null, "search": null, "options": null},
+  "runtimeConfig": {}, "args": {}, "prevResult": null,
+  "cni.dev/valid-attachments": [{"containerID": null, "ifname": null}],
+  "cni.dev/attachments": [{"containerID": null, "ifname": null}],
+  "logFile": null, "logLevel": null
+})";
+
+const json& common_shape() {
+  static const json shape = [] {
+    json s = parse_shape(kCommonShape);
+    s["prevResult"] = parse_shape(kResultShape);
+    return s;
+  }();
+  return shape;
+}
+
+// The config as the plugin reads it: keys folded to the spelling of `shape` (key_fold.hpp).
+json parse_object(const std::string& data, const json& shape) {
   if (nesting_depth(data) > kMaxNesting) {
     throw Error(Code::DecodingFailure, "error parsing network configuration from stdin",
                 "exceeded max depth of " + std::to_string(kMaxNesting) + " nested arrays/objects");
   }
-  json j;
+  nlohmann::ordered_json doc;
   try {
-    j = json::parse(data);
-  } catch (const json::exception& e) {
+    doc = nlohmann::ordered_json::parse(data);
+  } catch (const nlohmann::ordered_json::exception& e) {
     // parse_error, and out_of_range for a number beyond double ("1e400").
     throw Error(Code::DecodingFailure, "error parsing network configuration from stdin", e.what());
   }
-  if (!j.is_object()) {
+  if (!doc.is_object()) {
     throw Error(Code::DecodingFailure, "network configuration on stdin is not a JSON object");
   }
-  return j;
+  return fold_keys(doc, shape);
 }
 
 // cniVersion: absent means 0.1.0 (libcni pkg/types/create); otherwise it must be supported
@@ -289,7 +324,8 @@ std::vector<Attachment> parse_attachments(const json& j) {
 
 void print_version(const std::string& data, std::ostream& out) {
   std::string version(to_string(kLatestVersion));
-  json j = json::parse(data, nullptr, false);
+  auto doc = nlohmann::ordered_json::parse(data, nullptr, false);
+  json j = doc.is_object() ? fold_keys(doc, common_shape()) : json();
   if (j.is_object()) {
     if (auto it = j.find("cniVersion"); it != j.end() && it->is_string()) {
       if (parse_version(it->get<std::string>())) version = it->get<std::string>();
@@ -335,7 +371,7 @@ struct Dispatch {
     Request req;
     req.command = *cmd;
     req.stdin_data = std::move(data);
-    json j = parse_object(req.stdin_data);
+    json j = parse_object(req.stdin_data, merge_shapes(common_shape(), parse_shape(funcs.keys)));
     Version v = config_version(j);
     error_version = std::string(to_string(v));
     log::apply(log_settings_from(j));
@@ -350,7 +386,9 @@ struct Dispatch {
       req.ifname = env_or_empty(io, "CNI_IFNAME");
       validate_ifname(req.ifname);
       req.netns_path = env_or_empty(io, "CNI_NETNS");
-      req.netns = open_netns(*cmd, req.netns_path, is_truthy(io.getenv("CNI_NETNS_OVERRIDE")));
+      if (funcs.opens_netns) {
+        req.netns = open_netns(*cmd, req.netns_path, is_truthy(io.getenv("CNI_NETNS_OVERRIDE")));
+      }
     }
     spdlog::debug("{} network={} container={} ifname={} netns={}", to_string(*cmd), req.conf.name,
                   req.container_id, req.ifname, req.netns_path);

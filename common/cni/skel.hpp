@@ -60,6 +60,14 @@ struct PluginFuncs {
   std::function<void(const Request&)> check;
   std::function<void(const Request&)> status;
   std::function<void(const Request&)> gc;
+  // The shape of the plugin's own config keys (cni/key_fold.hpp), JSON text; the keys every
+  // config shares are the skel's. Keys are matched to it as the reference's Go decoder matches
+  // them (case-insensitively, the last in the document winning) and renamed to its spelling.
+  std::string_view keys;
+  // False for a plugin that never enters the container (IPAM): CNI_NETNS must then be set for
+  // ADD/CHECK as the spec says, but it is not opened, so it need not be visible to the plugin
+  // (a delegating plugin in another mount namespace, addresses allocated ahead of time).
+  bool opens_netns = true;
 };
 
 /// Where the skel reads its input and writes its output; a struct so tests need no process.

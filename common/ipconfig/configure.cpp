@@ -39,12 +39,9 @@ void require_free_ifname(nl::Socket& cont, const Request& req) {
   }
 }
 
-void enable_forwarding(const Result& r) {
-  bool v4 = false, v6 = false;
-  for (const auto& ip : r.ips)
-    (ip.address.address().is_v4() ? v4 : v6) = true;
-  if (v4) sys::write_sysctl("net/ipv4/ip_forward", "1");
-  if (v6) sys::write_sysctl("net/ipv6/conf/all/forwarding", "1");
+bool has_address_of(const Result& r, net::Family family) {
+  return std::any_of(r.ips.begin(), r.ips.end(),
+                     [&](const IpConfig& ip) { return ip.address.family() == family; });
 }
 
 Gateways gateways_for(const Result& r, int index) {

@@ -45,10 +45,8 @@ void configure_interface(nl::Socket& sock, const nl::Link& link, const Result& r
 /// already exists in the container (the socket's namespace): ADD must not take it over.
 void require_free_ifname(nl::Socket& cont, const Request& req);
 
-/// Turns IP forwarding on (net.ipv4.ip_forward, net.ipv6.conf.all.forwarding) for each family
-/// that `r` has an address of, in the calling thread's namespace; a sysctl already at 1 is not
-/// written.
-void enable_forwarding(const Result& r);
+/// Whether `r` has an address of `family` (forwarding is turned on for each such family).
+bool has_address_of(const Result& r, net::Family family);
 
 /// The gateway routes of point-to-point mode for the addresses of interface `index`.
 std::vector<nl::RouteSpec> point_to_point_routes(const Result& r, int index, int ifindex);

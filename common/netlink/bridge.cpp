@@ -125,7 +125,8 @@ int on_port(nl_msg* msg, void* arg) {
 
 }  // namespace
 
-Link ensure_bridge(Socket& sock, const BridgeSpec& spec) {
+Link ensure_bridge(Socket& sock, const BridgeSpec& spec, bool* created) {
+  if (created) *created = false;
   if (spec.name.empty() || spec.name.size() >= IFNAMSIZ) {
     throw Error(Code::InvalidConfig,
                 "bridge \"" + spec.name + "\": interface names are 1 to 15 bytes");
@@ -136,7 +137,10 @@ Link ensure_bridge(Socket& sock, const BridgeSpec& spec) {
   }
   auto existing = find_link(sock, spec.name);
   if (!existing) {
-    if (create(sock, spec)) return must_find(sock, spec.name);
+    if (create(sock, spec)) {
+      if (created) *created = true;
+      return must_find(sock, spec.name);
+    }
     existing = must_find(sock, spec.name);  // created by someone else meanwhile
   }
   if (existing->kind() != "bridge") {

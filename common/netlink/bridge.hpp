@@ -27,8 +27,9 @@ struct BridgeSpec {
 /// with MTU, vlan_filtering, promisc and up in one request; another plugin creating it at the
 /// same moment (EEXIST) is fine. An existing link is checked to be a bridge: otherwise
 /// cni::Error(InvalidConfig) "bridge cni0: link already exists but is not a bridge (kind
-/// "veth")". Costs one request when the bridge exists as wanted.
-Link ensure_bridge(Socket& sock, const BridgeSpec& spec);
+/// "veth")". Costs one request when the bridge exists as wanted. `*created` (when given) tells
+/// whether this call created it.
+Link ensure_bridge(Socket& sock, const BridgeSpec& spec, bool* created = nullptr);
 
 /// Turns the bridge's VLAN filtering (IFLA_BR_VLAN_FILTERING) on or off, in the socket's
 /// namespace.

@@ -110,6 +110,13 @@ void Batch::delete_chain(const nftnl_chain& chain, std::string op) {
   end_message();
 }
 
+void Batch::delete_table(const nftnl_table& table, std::string op) {
+  const auto family = static_cast<std::uint16_t>(nftnl_table_get_u32(&table, NFTNL_TABLE_FAMILY));
+  nftnl_table_nlmsg_build_payload(begin_message(NFT_MSG_DELTABLE, family, 0, std::move(op)),
+                                  &table);
+  end_message();
+}
+
 std::optional<BatchFailure> Batch::try_commit() {
   if (ops_.empty()) return std::nullopt;
   const auto last_seq = first_seq_ + static_cast<std::uint32_t>(ops_.size());

@@ -51,6 +51,8 @@ class Batch {
   /// target of a jump from another chain, unless that rule is deleted earlier in the batch).
   void delete_chain(const nftnl_chain& chain, std::string op);
 
+  /// `delete table`: the table named in `table`, with every chain and rule in it.
+  void delete_table(const nftnl_table& table, std::string op);
   /// Number of messages between BEGIN and END.
   std::size_t size() const noexcept { return ops_.size(); }
 

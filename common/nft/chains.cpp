@@ -32,24 +32,6 @@ void dump_all(Socket& sock, std::uint16_t type, std::uint16_t family, const std:
 
 }  // namespace
 
-std::set<std::string> list_chains(Socket& sock, std::uint16_t family, const std::string& table) {
-  const std::string op = "list chains of table " + table;
-  std::set<std::string> names;
-  dump_all(
-      sock, NFT_MSG_GETCHAIN, family, op,
-      [&](const nlmsghdr& reply) {
-        ChainPtr chain(nftnl_chain_alloc());
-        if (!chain) throw nft_error(ENOMEM, op);
-        if (nftnl_chain_nlmsg_parse(&reply, chain.get()) < 0) throw nft_error(EPROTO, op);
-        if (nftnl_chain_get_u32(chain.get(), NFTNL_CHAIN_FAMILY) == family &&
-            table == nftnl_chain_get_str(chain.get(), NFTNL_CHAIN_TABLE)) {
-          names.insert(nftnl_chain_get_str(chain.get(), NFTNL_CHAIN_NAME));
-        }
-      },
-      [&] { names.clear(); });
-  return names;
-}
-
 bool table_exists(Socket& sock, std::uint16_t family, const std::string& table) {
   const std::string op = "list tables";
   bool found = false;

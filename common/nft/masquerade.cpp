@@ -38,6 +38,21 @@ void back_off(int attempt) {
 std::vector<ListedRule> list_masq_chain(Socket& sock) {
   return list_rules(sock, NFPROTO_INET, kMasqTable, kMasqChain);
 }
+}  // namespace
+
+bool masquerade_table_exists() {
+  Socket sock;
+  return !list_chains(sock, NFPROTO_INET, kMasqTable).empty();
+}
+
+void remove_masquerade_table_if_unused() {
+  Socket sock;
+  if (list_chains(sock, NFPROTO_INET, kMasqTable).empty()) return;
+  if (!list_masq_chain(sock).empty()) return;
+  delete_table(sock, NFPROTO_INET, kMasqTable);
+}
+
+namespace {
 
 bool has_prefix(const ListedRule& r, std::string_view prefix) {
   return r.comment && r.comment->starts_with(prefix);

@@ -74,6 +74,13 @@ std::vector<MasqRule> list_masquerade_rules();
 void gc_masquerade(std::string_view network,
                    const std::vector<std::pair<std::string, std::string>>& valid_attachments);
 
+/// Whether the masquerade table exists (a failed ADD gives back only a table it created).
+bool masquerade_table_exists();
+/// Undoing a failed ADD that created the table: deletes it when no rule of any attachment is
+/// left in it. The caller must keep other ADDs of ours from using it meanwhile (see
+/// netns/namespace_lock.hpp).
+void remove_masquerade_table_if_unused();
+
 /// CHECK: whether the postrouting chain jumps to masq_checks and every address has its rule
 /// tagged with the attachment.
 bool masquerade_present(const MasqAttachment& a, const std::vector<MasqAddress>& addrs);

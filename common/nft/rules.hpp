@@ -21,6 +21,14 @@ struct ListedRule {
 /// order (an NFT_MSG_GETRULE dump), in the socket's namespace. Empty when the table or the
 /// chain does not exist. A dump interrupted by a concurrent change is retried a few times,
 /// then reported as cni::Error(TryAgainLater); other failures as cni::Error(Firewall).
+/// The names of the chains of table `table` in `family`, in the socket's namespace; empty when
+/// the table does not exist (or has no chain). Errors as list_rules.
+std::vector<std::string> list_chains(Socket& sock, std::uint16_t family, const std::string& table);
+
+/// Deletes table `table` of `family` with everything in it, in one transaction, in the socket's
+/// namespace; fine when it does not exist. Throws cni::Error(Firewall) on other failures.
+void delete_table(Socket& sock, std::uint16_t family, const std::string& table);
+
 std::vector<ListedRule> list_rules(Socket& sock, std::uint16_t family, const std::string& table,
                                    const std::string& chain);
 

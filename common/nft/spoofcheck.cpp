@@ -174,6 +174,19 @@ void teardown_spoofcheck(const SpoofCheckOwner& owner) {
   remove(sock, base_rules(sock), owner.id());
 }
 
+bool spoofcheck_table_exists() {
+  Socket sock;
+  return !list_chains(sock, NFPROTO_BRIDGE, kTable).empty();
+}
+
+void remove_spoofcheck_table_if_unused() {
+  Socket sock;
+  const auto chains = list_chains(sock, NFPROTO_BRIDGE, kTable);
+  if (chains != std::vector<std::string>{kBaseChain}) return;
+  if (!base_rules(sock).empty()) return;
+  delete_table(sock, NFPROTO_BRIDGE, kTable);
+}
+
 bool spoofcheck_present(const SpoofCheckOwner& owner) {
   const std::string id = owner.id();
   const std::string comment = comment_for(id);

@@ -44,6 +44,13 @@ void setup_spoofcheck(const SpoofCheckOwner& owner, const std::string& host_veth
 /// DEL: removes the owner's rule and chains; fine when there are none.
 void teardown_spoofcheck(const SpoofCheckOwner& owner);
 
+/// Whether the spoof check table (bridge nat) exists.
+bool spoofcheck_table_exists();
+/// Undoing a failed ADD that created the table: deletes it when it holds nothing but an empty
+/// PREROUTING chain. The caller must keep other ADDs of ours from using it meanwhile (see
+/// netns/namespace_lock.hpp).
+void remove_spoofcheck_table_if_unused();
+
 /// CHECK: whether the owner's jump rule and both chains are in place.
 bool spoofcheck_present(const SpoofCheckOwner& owner);
 

@@ -74,8 +74,13 @@ std::optional<std::string> read_sysctl(std::string_view key) {
 }
 
 void write_sysctl(std::string_view key, std::string_view value) {
+  (void)exchange_sysctl(key, value);
+}
+
+std::optional<std::string> exchange_sysctl(std::string_view key, std::string_view value) {
   const auto path = sysctl_path(key);
-  if (auto current = read_sysctl(key); current && *current == value) return;
+  auto current = read_sysctl(key);
+  if (current && *current == value) return std::nullopt;
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd) fail(key, value, true, errno);
   // One write: the kernel parses each write() to a sysctl file on its own.
@@ -85,6 +90,7 @@ void write_sysctl(std::string_view key, std::string_view value) {
   } while (n < 0 && errno == EINTR);
   if (n < 0) fail(key, value, true, errno);
   if (static_cast<std::size_t>(n) != value.size()) fail(key, value, true, EIO);
+  return current;
 }
 
 }  // namespace cni::sys

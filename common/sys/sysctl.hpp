@@ -23,4 +23,8 @@ std::optional<std::string> read_sysctl(std::string_view key);
 /// case nothing is written. Throws cni::Error(System) "sysctl <key>=<value>: <strerror>".
 void write_sysctl(std::string_view key, std::string_view value);
 
+/// write_sysctl(), returning the value it replaced when it wrote (nullopt when the sysctl
+/// already held `value`), so that the change can be undone.
+std::optional<std::string> exchange_sysctl(std::string_view key, std::string_view value);
+
 }  // namespace cni::sys

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cni/cni_args.hpp"
@@ -30,6 +31,22 @@ struct IpamConfig {
   std::vector<Route> routes;
   std::vector<RequestedIp> requested;  // deduplicated; each in exactly one set, one per set
 };
+
+/// The keys host-local reads, for the skel's case folding (cni/key_fold.hpp).
+inline constexpr std::string_view kKeys = R"({
+  "ipam": {
+    "type": null, "dataDir": null, "resolvConf": null, "rangeFromFile": null,
+    "subnet": null, "rangeStart": null, "rangeEnd": null, "gateway": null,
+    "ranges": [[{"subnet": null, "rangeStart": null, "rangeEnd": null, "gateway": null}]],
+    "routes": [{"dst": null, "gw": null, "mtu": null, "advmss": null, "priority": null,
+                "table": null, "scope": null}]
+  },
+  "runtimeConfig": {
+    "ipRanges": [[{"subnet": null, "rangeStart": null, "rangeEnd": null, "gateway": null}]],
+    "ips": null
+  },
+  "args": {"cni": {"ips": null}}
+})";
 
 /// Parses and validates everything ADD, CHECK and STATUS need. `raw` is the full config,
 /// `version` its cniVersion, `args` CNI_ARGS (pass an empty CniArgs to ignore them). Throws

@@ -175,8 +175,13 @@ void cmd_status(const Request& req) {
 }
 
 PluginFuncs host_local_plugin() {
-  return PluginFuncs{
-      .add = cmd_add, .del = cmd_del, .check = cmd_check, .status = cmd_status, .gc = cmd_gc};
+  return PluginFuncs{.add = cmd_add,
+                     .del = cmd_del,
+                     .check = cmd_check,
+                     .status = cmd_status,
+                     .gc = cmd_gc,
+                     .keys = kKeys,
+                     .opens_netns = false};
 }
 
 }  // namespace cni::ipam

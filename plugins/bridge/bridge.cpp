@@ -12,6 +12,7 @@
 #include "gateway.hpp"
 #include "ipconfig/announce.hpp"
 #include "ipconfig/configure.hpp"
+#include "ipconfig/host_changes.hpp"
 #include "ipconfig/masquerade.hpp"
 #include "links.hpp"
 #include "netlink/link.hpp"
@@ -70,17 +71,21 @@ Result cmd_add(const Request& req) {
   // IPAM starts first and runs while the links are made; collected once they exist.
   std::optional<DelegateCall> ipam;
   if (!cfg.ipam_type.empty()) ipam.emplace(req, cfg.ipam_type, Command::Add);
-  sys::Rollback undo;  // after `ipam`, so that it is undone while `ipam` still exists
+  // Host objects other containers may come to share (the bridge, gateway addresses,
+  // forwarding, firewall tables): a failed ADD gives back what it created once nothing uses it.
+  ipconfig::HostChanges shared;
+  sys::Rollback undo;  // after `ipam` and `shared`, so that it is undone while they exist
   if (ipam) {
     undo.push([&] {
       ipam->settle();
       delegate_call(req, cfg.ipam_type, Command::Del);
     });
   }
+  undo.push([&] { shared.give_back(host); });  // after this ADD's own links and rules are gone
 
   // Links: the bridge, then the pair with its host end born on the bridge and up, and the
   // container end born in the container.
-  const nl::Link br = setup_bridge(host, cfg);
+  const nl::Link br = setup_bridge(host, cfg, shared);
   fault::point("bridge.after_bridge");
   auto pair = nl::create_veth_with_random_host_name(host, cont,
                                                     {.peer_name = req.ifname,
@@ -96,6 +101,7 @@ Result cmd_add(const Request& req) {
   fault::point("bridge.after_port");
   spdlog::debug("ADD: veth created");
   if (cfg.macspoofchk) {
+    shared.note_spoofcheck_table();
     nft::setup_spoofcheck(spoof_owner(req), pair.host.name(), pair.peer.mac());
     undo.push([&] { nft::teardown_spoofcheck(spoof_owner(req)); });
     fault::point("bridge.after_spoofcheck");
@@ -135,15 +141,16 @@ Result cmd_add(const Request& req) {
   // Host side: gateway addresses, masquerading.
   if (!gateways.empty()) {
     if (cfg.vlan != 0) {
-      const nl::Link gw = ensure_vlan_gateway(host, br, cfg);
-      ensure_gateway_addresses(host, gw, gateways, cfg.force_address);
+      const nl::Link gw = ensure_vlan_gateway(host, br, cfg, shared);
+      ensure_gateway_addresses(host, gw, gateways, cfg.force_address, shared);
       result.interfaces.push_back({.name = gw.name(), .mac = gw.mac()});
     } else {
-      ensure_gateway_addresses(host, br, gateways, cfg.force_address);
+      ensure_gateway_addresses(host, br, gateways, cfg.force_address, shared);
     }
     fault::point("bridge.after_gateway");
   }
   if (cfg.ip_masq && !result.ips.empty()) {
+    shared.note_masquerade_table();
     ipconfig::setup_masquerade(req, result);
     undo.push([&] { ipconfig::teardown_masquerade(req); });
     fault::point("bridge.after_masq");
@@ -231,8 +238,12 @@ void cmd_gc(const Request& req) {
 }
 
 PluginFuncs plugin() {
-  return PluginFuncs{
-      .add = cmd_add, .del = cmd_del, .check = cmd_check, .status = cmd_status, .gc = cmd_gc};
+  return PluginFuncs{.add = cmd_add,
+                     .del = cmd_del,
+                     .check = cmd_check,
+                     .status = cmd_status,
+                     .gc = cmd_gc,
+                     .keys = kKeys};
 }
 
 }  // namespace cni::bridge

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -31,6 +32,16 @@ struct Config {
 
   bool has_vlans() const { return vlan != 0 || !vlan_trunk.empty(); }
 };
+
+/// The keys the bridge reads, for the skel's case folding (cni/key_fold.hpp).
+inline constexpr std::string_view kKeys = R"({
+  "bridge": null, "isGateway": null, "isDefaultGateway": null, "forceAddress": null,
+  "ipMasq": null, "ipMasqBackend": null, "mtu": null, "hairpinMode": null, "promiscMode": null,
+  "vlan": null, "vlanTrunk": [{"id": null, "minID": null, "maxID": null}],
+  "preserveDefaultVlan": null, "enabledad": null, "macspoofchk": null,
+  "disableContainerInterface": null, "portIsolation": null,
+  "runtimeConfig": {"mac": null}, "args": {"cni": {"mac": null}}
+})";
 
 /// Parses and validates the config of `req`; errors name the key. Mutually exclusive keys
 /// (hairpinMode with promiscMode, disableContainerInterface with an IPAM type) are refused.

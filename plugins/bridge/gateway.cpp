@@ -4,7 +4,6 @@
 
 #include "cni/error.hpp"
 #include "netlink/addr.hpp"
-#include "sys/sysctl.hpp"
 
 namespace cni::bridge {
 
@@ -53,13 +52,13 @@ GatewayPlan plan_gateways(Result& r, const Config& cfg) {
 }
 
 void ensure_gateway_addresses(nl::Socket& sock, const nl::Link& link, const GatewayPlan& plan,
-                              bool force_address) {
+                              bool force_address, ipconfig::HostChanges& changes) {
   for (const auto* list : {&plan.v4, &plan.v6}) {
     for (const auto& gw : *list) {
       const bool v4 = gw.family() == net::Family::V4;
       if (!v4) {
         // The bridge may have IPv6 off (a fresh namespace has it on, some hosts do not).
-        sys::write_sysctl("net/ipv6/conf/" + link.name() + "/disable_ipv6", "0");
+        changes.write_sysctl("net/ipv6/conf/" + link.name() + "/disable_ipv6", "0");
       }
       auto addrs = nl::list_addresses(sock, link.index(), gw.family());
       bool present = false;
@@ -77,12 +76,11 @@ void ensure_gateway_addresses(nl::Socket& sock, const nl::Link& link, const Gate
         }
         nl::delete_address(sock, link, a.prefix);
       }
-      if (!present) (void)nl::add_address(sock, link, gw, {.nodad = true});
+      if (!present && nl::add_address(sock, link, gw, {.nodad = true})) {
+        changes.added_address(link.index(), gw);
+      }
     }
-    if (!list->empty()) {
-      sys::write_sysctl(list == &plan.v4 ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding",
-                        "1");
-    }
+    if (!list->empty()) changes.enable_forwarding(list == &plan.v4, list == &plan.v6);
   }
 }
 

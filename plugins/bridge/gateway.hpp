@@ -4,6 +4,7 @@
 
 #include "cni/result.hpp"
 #include "config.hpp"
+#include "ipconfig/host_changes.hpp"
 #include "net/ip.hpp"
 #include "netlink/link.hpp"
 #include "netlink/socket.hpp"
@@ -27,9 +28,10 @@ GatewayPlan plan_gateways(Result& r, const Config& cfg);
 /// Puts each planned address on `link` (in the socket's namespace) unless it is there, without
 /// DAD. An IPv4 address of the bridge other than the planned one, or an IPv6 address whose
 /// subnet overlaps, is an error ("cni0 already has an IP address different from 10.1.0.1/16")
-/// unless forceAddress, which replaces it. Turns on forwarding for each family planned.
+/// unless forceAddress, which replaces it. Turns on forwarding for each family planned. What
+/// it adds or switches on is recorded in `changes`.
 void ensure_gateway_addresses(nl::Socket& sock, const nl::Link& link, const GatewayPlan& plan,
-                              bool force_address);
+                              bool force_address, ipconfig::HostChanges& changes);
 
 /// Whether every planned address is on `link` (for CHECK).
 bool has_gateway_addresses(nl::Socket& sock, const nl::Link& link, const GatewayPlan& plan);

@@ -17,11 +17,15 @@ nl::VlanSpec vlans_of(const Config& cfg) {
 }
 }  // namespace
 
-nl::Link setup_bridge(nl::Socket& host, const Config& cfg) {
-  auto br = nl::ensure_bridge(host, {.name = cfg.bridge,
-                                     .mtu = cfg.mtu,
-                                     .vlan_filtering = cfg.has_vlans(),
-                                     .promisc = cfg.promisc});
+nl::Link setup_bridge(nl::Socket& host, const Config& cfg, ipconfig::HostChanges& changes) {
+  bool created = false;
+  auto br = nl::ensure_bridge(host,
+                              {.name = cfg.bridge,
+                               .mtu = cfg.mtu,
+                               .vlan_filtering = cfg.has_vlans(),
+                               .promisc = cfg.promisc},
+                              &created);
+  if (created) changes.created_bridge(br.index());
   const std::string accept_ra = "net/ipv6/conf/" + br.name() + "/accept_ra";
   if (auto v = sys::read_sysctl(accept_ra); v && *v != "0") sys::write_sysctl(accept_ra, "0");
   nl::pin_bridge_mac(host, br);
@@ -36,7 +40,8 @@ void configure_port(nl::Socket& host, const nl::Link& port, const Config& cfg) {
   if (cfg.has_vlans()) nl::set_port_vlans(host, port, vlans_of(cfg));
 }
 
-nl::Link ensure_vlan_gateway(nl::Socket& host, const nl::Link& bridge, const Config& cfg) {
+nl::Link ensure_vlan_gateway(nl::Socket& host, const nl::Link& bridge, const Config& cfg,
+                             ipconfig::HostChanges& changes) {
   const std::string name = bridge.name() + "." + std::to_string(cfg.vlan);
   if (name.size() > 15) {
     throw Error(Code::InvalidConfig, "vlan: the gateway interface name \"" + name +
@@ -56,6 +61,7 @@ nl::Link ensure_vlan_gateway(nl::Socket& host, const nl::Link& bridge, const Con
     nl::remove_link(host, pair.host);
     throw;
   }
+  changes.created_own_port(bridge.index(), pair.host.index());
   return *nl::find_link(host, name);
 }
 

@@ -135,9 +135,15 @@ void cmd_gc(const Request& req) {
 }
 
 PluginFuncs plugin() {
-  // TODO(keys): set `.keys = kKeys` once PluginFuncs has it (main's skel case folding).
-  return PluginFuncs{
-      .add = cmd_add, .del = cmd_del, .check = cmd_check, .status = cmd_status, .gc = cmd_gc};
+  // The plugin never enters the container: CNI_NETNS is required for ADD/CHECK but not opened,
+  // as the reference never looks at it.
+  return PluginFuncs{.add = cmd_add,
+                     .del = cmd_del,
+                     .check = cmd_check,
+                     .status = cmd_status,
+                     .gc = cmd_gc,
+                     .keys = kKeys,
+                     .opens_netns = false};
 }
 
 }  // namespace cni::firewall

@@ -46,6 +46,11 @@ std::vector<Listed> read_chain(nft::Socket& sock, net::Family f, const std::stri
   return out;
 }
 
+std::set<std::string> chain_names(nft::Socket& sock, net::Family f) {
+  const auto names = nft::list_chains(sock, nfproto(f), kTable);
+  return {names.begin(), names.end()};
+}
+
 bool matches(const Listed& l, const Rule& r) {
   return l.comment == r.comment && l.signature() == r.signature;
 }
@@ -86,7 +91,7 @@ void add_family(nft::Socket& sock, nft::Batch& batch, const Wanted& w, net::Fami
   const std::string fam = family_name(f);
   const std::string add_chain_op = "add chain " + fam + " filter ";
   const std::string comment = owner_comment(w.owner);
-  const std::set<std::string> chains = nft::list_chains(sock, nfproto(f), kTable);
+  const std::set<std::string> chains = chain_names(sock, f);
   const auto forward = read_chain(sock, f, kForwardChain);
   const auto priv = read_chain(sock, f, kPrivChain);
 
@@ -187,7 +192,7 @@ std::vector<std::string> missing_rules(const Wanted& w) {
   for (net::Family f : families_of(w.ips)) {
     const std::string fam = family_name(f);
     const std::string chain_prefix = "chain " + fam + " filter ";
-    const auto chains = nft::list_chains(sock, nfproto(f), kTable);
+    const std::set<std::string> chains = chain_names(sock, f);
     std::vector<std::string> names = {kForwardChain, kPrivChain, w.admin_chain};
     if (w.ingress != IngressPolicy::Open) {
       names.emplace_back(kStage1Chain);

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "cni/skel.hpp"
 
@@ -14,6 +15,12 @@ struct Config {
   std::string ipam_type;
   std::optional<std::string> mac;  // runtimeConfig.mac > args.cni.mac > CNI_ARGS MAC=
 };
+
+/// The keys veth reads, for the skel's case folding (cni/key_fold.hpp).
+inline constexpr std::string_view kKeys = R"({
+  "ipMasq": null, "ipMasqBackend": null, "mtu": null,
+  "runtimeConfig": {"mac": null}, "args": {"cni": {"mac": null}}
+})";
 
 /// Parses and validates the config of `req` (messages name the key). `need_ipam` is false for
 /// DEL and GC, which must work even when the IPAM section is broken.

@@ -10,6 +10,7 @@
 #include "config.hpp"
 #include "host_side.hpp"
 #include "ipconfig/configure.hpp"
+#include "ipconfig/host_changes.hpp"
 #include "ipconfig/masquerade.hpp"
 #include "netlink/addr.hpp"
 #include "netlink/link.hpp"
@@ -49,11 +50,15 @@ Result cmd_add(const Request& req) {
   ipconfig::require_free_ifname(cont, req);
   // IPAM starts first and runs while the veth is made; released again if anything fails.
   DelegateCall ipam_call(req, cfg.ipam_type, Command::Add);
-  sys::Rollback undo;  // after `ipam_call`, so that it is undone while the call still exists
+  // Forwarding and the masquerade table may come to be shared with other containers: a failed
+  // ADD gives back what it changed once nothing uses it.
+  ipconfig::HostChanges shared;
+  sys::Rollback undo;  // after `ipam_call` and `shared`, so it is undone while they exist
   undo.push([&] {
     ipam_call.settle();
     delegate_call(req, cfg.ipam_type, Command::Del);
   });
+  undo.push([&] { shared.give_back(host); });  // after this ADD's own links and rules are gone
 
   auto pair = nl::create_veth_with_random_host_name(host, cont,
                                                     {.peer_name = req.ifname,
@@ -65,7 +70,8 @@ Result cmd_add(const Request& req) {
   fault::point("veth.after_veth");
   Result ipam = ipam_call.add_result();
   if (ipam.ips.empty()) throw Error(Code::Ipam, cfg.ipam_type + " returned no IP address");
-  ipconfig::enable_forwarding(ipam);
+  shared.enable_forwarding(ipconfig::has_address_of(ipam, net::Family::V4),
+                           ipconfig::has_address_of(ipam, net::Family::V6));
   fault::point("veth.after_ipam");
   Result result = layout(std::move(ipam), pair.host, pair.peer, req);
 
@@ -77,6 +83,7 @@ Result cmd_add(const Request& req) {
   configure_host_side(host, pair.host, result);
   fault::point("veth.after_host_side");
   if (cfg.ip_masq) {
+    shared.note_masquerade_table();
     ipconfig::setup_masquerade(req, result);
     undo.push([&] { ipconfig::teardown_masquerade(req); });
     fault::point("veth.after_masq");
@@ -167,8 +174,12 @@ void cmd_gc(const Request& req) {
 }
 
 PluginFuncs plugin() {
-  return PluginFuncs{
-      .add = cmd_add, .del = cmd_del, .check = cmd_check, .status = cmd_status, .gc = cmd_gc};
+  return PluginFuncs{.add = cmd_add,
+                     .del = cmd_del,
+                     .check = cmd_check,
+                     .status = cmd_status,
+                     .gc = cmd_gc,
+                     .keys = kKeys};
 }
 
 }  // namespace cni::veth

@@ -1,5 +1,5 @@
 // The nf_tables helpers the firewall plugin added to common/nft: generation-checked batches,
-// insert at the top, chain and table listings, the nft_compat match probe (Root*: throwaway
+// insert at the top, the table listing, the nft_compat match probe (Root*: throwaway
 // namespaces).
 #include "nft/probe.hpp"
 
@@ -72,7 +72,7 @@ TEST_F(RootNftProbe, GenerationCheckedBatch) {
     ASSERT_FALSE(b.try_commit());
   }
   EXPECT_TRUE(table_exists(sock, NFPROTO_IPV4, "t"));
-  EXPECT_EQ(list_chains(sock, NFPROTO_IPV4, "t"), std::set<std::string>{"c"});
+  EXPECT_EQ(list_chains(sock, NFPROTO_IPV4, "t"), std::vector<std::string>{"c"});
   EXPECT_TRUE(list_chains(sock, NFPROTO_IPV4, "other").empty());
   EXPECT_NE(ruleset_generation(sock), gen);
 
@@ -82,7 +82,7 @@ TEST_F(RootNftProbe, GenerationCheckedBatch) {
   auto failure = stale.try_commit();
   ASSERT_TRUE(failure);
   EXPECT_EQ(failure->error, ERESTART);
-  EXPECT_EQ(list_chains(sock, NFPROTO_IPV4, "t"), std::set<std::string>{"c"});
+  EXPECT_EQ(list_chains(sock, NFPROTO_IPV4, "t"), std::vector<std::string>{"c"});
 }
 
 TEST_F(RootNftProbe, InsertPutsTheRuleFirst) {
