@@ -71,7 +71,8 @@ std::string readable_comment(const Owner& o) {
 // (network, container ID, ifname) read back from a readable comment; nullopt for another shape.
 std::optional<Owner> parse_readable(std::string_view c) {
   constexpr std::string_view kName = "name: \"", kId = "\" id: \"", kIf = "\" if: \"";
-  if (!c.starts_with(kName) || !c.ends_with('"')) return std::nullopt;
+  // The closing '"' must come after the opening one (`name: "` alone is not a comment of ours).
+  if (c.size() <= kName.size() || !c.starts_with(kName) || !c.ends_with('"')) return std::nullopt;
   c.remove_prefix(kName.size());
   c.remove_suffix(1);
   // Network names and container IDs hold no '"' (the skel checks their characters); an ifname
