@@ -25,6 +25,7 @@ declare -A POINTS=(
           ipconfig.after_routes veth.after_host_side veth.after_masq veth.before_result"
   [loopback]="loopback.after_lo_up"
   [host-local]="host-local.after_reserve"
+  [firewall]="firewall.before_commit"
 )
 # Points reached in a delegated IPAM process: the plugin itself reports the IPAM failure.
 is_delegated() { [[ $1 != host-local && $2 == host-local.* ]]; }
@@ -53,6 +54,10 @@ conf_of() {  # conf_of PLUGIN: the network configuration (cniVersion 1.1.0, for 
     host-local)
       printf '{"cniVersion":"1.1.0","name":"fi-hl","type":"host-local",
         "ipam":{"type":"host-local","dataDir":"%s","subnet":"10.63.0.0/24"}}' "$data" ;;
+    firewall)
+      printf '{"cniVersion":"1.1.0","name":"fi-fw","type":"firewall","ingressPolicy":"isolated",
+        "prevResult":{"cniVersion":"1.1.0","interfaces":[{"name":"fibr9"}],
+        "ips":[{"address":"10.64.0.2/24"},{"address":"fd64::2/64"}]}}' ;;
   esac
 }
 
@@ -146,7 +151,7 @@ run_case() {  # run_case PLUGIN CNS POINT MODE
   fi
 }
 
-for plugin in bridge veth loopback host-local; do
+for plugin in bridge veth loopback host-local firewall; do
   make_ns cns
   # A first attachment made and removed: the bridge with its gateway address, the nftables
   # tables, the network's data directory and lock, lo's addresses exist from here on, as they

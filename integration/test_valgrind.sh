@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# valgrind memcheck on one ADD, CHECK and DEL of each plugin (bridge and veth also exec
+# valgrind memcheck on one ADD, CHECK and DEL of each plugin (firewall included) (bridge and veth also exec
 # host-local, which valgrind follows): zero errors and no definite or indirect leak. Skipped
 # on sanitizer builds, which valgrind cannot run, and when valgrind is not installed.
 . "$(dirname "$0")/lib.sh"
@@ -59,5 +59,10 @@ cycle veth "$(printf '{"cniVersion":"1.1.0","name":"vgveth","type":"veth","ipMas
   "ipam":{"type":"host-local","dataDir":"%s","subnet":"10.67.0.0/24"}}' "$data")"
 expect_eq "no reservation left" "$(find "$data" -name '10.*' | wc -l)" 0
 expect_eq "no host veth left" "$(ip -n "$host" -j link show type veth | jq length)" 0
+cycle firewall '{"cniVersion":"1.1.0","name":"vgfw","type":"firewall","ingressPolicy":"isolated",
+  "prevResult":{"cniVersion":"1.1.0","interfaces":[{"name":"vgbr0"}],
+  "ips":[{"address":"10.66.0.9/24"},{"address":"fd66::9/64"}]}}'
+expect_eq "firewall DEL removed its rules" \
+  "$(ip netns exec "$host" iptables-save 2>/dev/null | grep -c 'vgfw' || true)" 0
 
 finish

@@ -1,7 +1,9 @@
 #include "nft/batch.hpp"
 
+#include <arpa/inet.h>
 #include <libnftnl/common.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
 #include <cstring>
@@ -38,6 +40,18 @@ Batch::Batch(Socket& sock)
   end_message();
 }
 
+Batch::Batch(Socket& sock, std::uint32_t genid)
+    : sock_(sock),
+      batch_(nftnl_batch_alloc(kPageSize, kOverrun)),
+      first_seq_(sock.next_seq(kSeqSpan)) {
+  if (!batch_) throw nft_error(ENOMEM, "allocate nftables batch");
+  std::memset(nftnl_batch_buffer(batch_.get()), 0, kPageSize + kOverrun);
+  nlmsghdr* begin =
+      nftnl_batch_begin(static_cast<char*>(nftnl_batch_buffer(batch_.get())), first_seq_);
+  mnl_attr_put_u32(begin, NFNL_BATCH_GENID, htonl(genid));
+  end_message();
+}
+
 nlmsghdr* Batch::begin_message(std::uint16_t type, std::uint16_t family, std::uint16_t flags,
                                std::string op) {
   if (ops_.size() + 2 >= kSeqSpan) throw nft_error(E2BIG, std::move(op));
@@ -69,6 +83,15 @@ void Batch::add_rule(const nftnl_rule& rule, std::string op) {
   const auto family = static_cast<std::uint16_t>(nftnl_rule_get_u32(&rule, NFTNL_RULE_FAMILY));
   nftnl_rule_nlmsg_build_payload(
       begin_message(NFT_MSG_NEWRULE, family, NLM_F_CREATE | NLM_F_APPEND, std::move(op)),
+      const_cast<nftnl_rule*>(&rule));
+  end_message();
+}
+
+void Batch::insert_rule(const nftnl_rule& rule, std::string op) {
+  const auto family = static_cast<std::uint16_t>(nftnl_rule_get_u32(&rule, NFTNL_RULE_FAMILY));
+  // Without NLM_F_APPEND and without a position, the kernel puts the rule first.
+  nftnl_rule_nlmsg_build_payload(
+      begin_message(NFT_MSG_NEWRULE, family, NLM_F_CREATE, std::move(op)),
       const_cast<nftnl_rule*>(&rule));
   end_message();
 }
@@ -116,6 +139,13 @@ std::optional<BatchFailure> Batch::try_commit() {
       [&](const nlmsghdr& msg) {
         auto ack = parse_ack(msg);
         if (!ack) return;
+        if (ack->seq == first_seq_ && ack->error != 0) {
+          // The BEGIN message itself refused: a generation check failed (ERESTART).
+          first_failure = BatchFailure{.op = "begin nftables transaction (ruleset changed)",
+                                       .error = ack->error,
+                                       .kernel_message = ack->message};
+          return;
+        }
         const std::uint32_t index = ack->seq - first_seq_ - 1;  // wraps for foreign seqs
         if (index >= count) return;
         ++acked;

@@ -29,6 +29,10 @@ class Batch {
  public:
   /// An empty batch whose messages will be sent over `sock` (which must outlive it).
   explicit Batch(Socket& sock);
+  /// An empty batch that the kernel applies only if the ruleset is still at generation
+  /// `genid` (ruleset_generation()); otherwise the whole batch fails with ERESTART, and the
+  /// caller reads the ruleset again and rebuilds it.
+  Batch(Socket& sock, std::uint32_t genid);
 
   /// `add table`: creates the table, or leaves an existing one as it is.
   void add_table(const nftnl_table& table, std::string op);
@@ -37,6 +41,8 @@ class Batch {
   void add_chain(const nftnl_chain& chain, std::string op);
   /// `add rule`: appends the rule to its chain.
   void add_rule(const nftnl_rule& rule, std::string op);
+  /// `insert rule`: puts the rule first in its chain (iptables -I <chain> 1).
+  void insert_rule(const nftnl_rule& rule, std::string op);
   /// `delete rule`: the rule with the handle set in `rule`, or with no handle set every rule
   /// of its chain (`flush chain`).
   void delete_rule(const nftnl_rule& rule, std::string op);

@@ -1,0 +1,5 @@
+#include "firewall.hpp"
+
+int main() {
+  return cni::run_main(cni::firewall::plugin(), "firewall");
+}
