@@ -15,6 +15,7 @@
 #include "nft/rules.hpp"
 #include "nft/socket.hpp"
 #include "nft/transact.hpp"
+#include "nft/xt.hpp"
 
 namespace cni::nft {
 namespace {

@@ -215,19 +215,6 @@ std::optional<std::string> jump_target(const nftnl_rule& rule) {
   return std::string(nftnl_expr_get_str(e, NFTNL_EXPR_IMM_CHAIN));
 }
 
-std::optional<std::string> xt_comment_of(const nftnl_rule& rule) {
-  const nftnl_expr* e = first_expr(rule, [](const nftnl_expr& x) {
-    return std::strcmp(nftnl_expr_get_str(&x, NFTNL_EXPR_NAME), "match") == 0 &&
-           nftnl_expr_is_set(&x, NFTNL_EXPR_MT_NAME) &&
-           std::strcmp(nftnl_expr_get_str(&x, NFTNL_EXPR_MT_NAME), "comment") == 0;
-  });
-  if (e == nullptr) return std::nullopt;
-  std::uint32_t len = 0;
-  const auto* info = static_cast<const char*>(nftnl_expr_get(e, NFTNL_EXPR_MT_INFO, &len));
-  if (info == nullptr) return std::nullopt;
-  return std::string(info, strnlen(info, len));  // struct xt_comment_info: char comment[256]
-}
-
 std::optional<std::string> iifname_of(const nftnl_rule& rule) {
   ExprIterPtr iter(nftnl_expr_iter_create(&rule));
   if (!iter) throw nft_error(ENOMEM, "read nftables rule");

@@ -46,10 +46,6 @@ void add_jump(nftnl_rule& rule, const std::string& chain);
 void add_drop(nftnl_rule& rule);
 /// The chain the rule's `jump` or `goto` verdict names; nullopt when it has none.
 std::optional<std::string> jump_target(const nftnl_rule& rule);
-/// The text of the rule's first xtables `comment` match: iptables-nft 1.8 stores
-/// `-m comment --comment "..."` that way (a `match` expression holding struct
-/// xt_comment_info), not as a userdata comment. nullopt when it has none.
-std::optional<std::string> xt_comment_of(const nftnl_rule& rule);
 /// The name of the rule's first `meta iifname ==` match; nullopt when it has none.
 std::optional<std::string> iifname_of(const nftnl_rule& rule);
 
