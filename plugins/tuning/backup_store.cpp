@@ -8,6 +8,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <random>
 
 #include "cni/error.hpp"
@@ -116,7 +117,8 @@ bool remove_backup_file(const std::string& dir, const std::string& name) {
 
 std::vector<std::string> list_files(const std::string& dir) {
   std::vector<std::string> out;
-  DIR* d = ::opendir(dir.c_str());
+  std::unique_ptr<DIR, int (*)(DIR*)> handle(::opendir(dir.c_str()), ::closedir);
+  DIR* d = handle.get();
   if (!d) {
     if (errno == ENOENT || errno == ENOTDIR) return out;
     fail("list", dir, errno);
@@ -131,7 +133,6 @@ std::vector<std::string> list_files(const std::string& dir) {
       }
     }
   }
-  ::closedir(d);
   return out;
 }
 
