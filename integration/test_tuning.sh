@@ -90,6 +90,22 @@ expect_eq "second DEL exits 0" "$RC:$OUT" "0:"
 expect_eq "second DEL changed nothing" "$(state "$c1" eth0 | sed 's/ arp_filter.*//')" \
   "$(printf '%s' "$before" | sed 's/ arp_filter.*//')"
 
+# --- Podman's bare {"type":"tuning"}: prevResult through, nothing touched; Podman's
+# --mac-address (CNI_ARGS MAC=, already set by the first plugin): a backup, removed by DEL.
+before=$(state "$c1" eth0)
+cni "$host" tuning ADD bare "/run/netns/$c1" eth0 "$(tuning_conf 1.0.0 '{}' "$prev")"
+expect_eq "bare tuning ADD passes prevResult through" \
+  "$RC:$(printf '%s' "$OUT" | jq -cS 'del(.cniVersion)')" "0:$(printf '%s' "$prev" | jq -cS 'del(.cniVersion)')"
+expect_eq "bare tuning ADD touched nothing" "$(state "$c1" eth0):$(backups)" "$before:"
+cur_mac=$(printf '%s' "$prev" | jq -r '.interfaces[1].mac')
+cni "$host" tuning ADD podman1 "/run/netns/$c1" eth0 "$(tuning_conf 0.4.0 '{}' "$prev")" \
+  CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAME=p;MAC=$cur_mac"
+expect_eq "CNI_ARGS MAC= equal to the current MAC: ADD exits 0, a backup file" "$RC:$(backups)" \
+  "0:podman1_eth0.json"
+cni "$host" tuning DEL podman1 "/run/netns/$c1" eth0 "$(tuning_conf 0.4.0 '{}' "$prev")" \
+  CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAME=p;MAC=$cur_mac"
+expect_eq "its DEL leaves the link as it was and no backup file" "$(state "$c1" eth0):$(backups)" "$before:"
+
 # --- Refused sysctls: code 7 naming the key, nothing changed, no backup file.
 ip netns exec "$c1" sh -c 'echo 0 > /proc/sys/net/ipv4/conf/eth0/arp_filter'
 before=$(state "$c1" eth0)

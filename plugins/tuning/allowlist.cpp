@@ -16,7 +16,7 @@ namespace cni::tuning {
 namespace {
 
 // An allow-list is a handful of lines; a larger file is a mistake.
-constexpr std::size_t kMaxAllowlist = 1024 * 1024;
+constexpr std::size_t kMaxAllowlist = std::size_t{1024} * 1024;
 
 std::string_view trim(std::string_view s) {
   constexpr std::string_view kSpace = " \t\r\n\v\f";

@@ -10,7 +10,7 @@ namespace cni::tuning {
 // comes from the admin's config; every name inside it is built from validated input only.
 
 /// Largest backup file read (the reference's are well under 200 bytes).
-inline constexpr std::size_t kMaxBackupFile = 64 * 1024;
+inline constexpr std::size_t kMaxBackupFile = std::size_t{64} * 1024;
 
 /// Writes `text` as `dir`/`name` with mode 0600, atomically (a temporary file renamed over it);
 /// creates `dir` (0700, parents included) if missing. Throws cni::Error(System) naming the path.

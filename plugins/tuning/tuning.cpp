@@ -72,6 +72,7 @@ Result cmd_add(const Request& req) {
       allow->require(s.key, s.field);
   }
   Result result = require_prev_result(req);
+  if (cfg.sysctls.empty() && !cfg.changes_link()) return result;  // Podman's bare {"type":"tuning"}
 
   auto sock = nl::Socket::in(*req.netns);
   // /proc/sys/net is the namespace of the thread that opens a file: in the container's.
