@@ -205,10 +205,12 @@ ip -n "$c1" link set eth0 mtu 1500
 # --- GC (CNI 1.1): only this network's backups of attachments not in the valid list.
 g() { tuning_conf 1.1.0 '{"mtu":1450}' "$prev" | jq -c --arg n "$1" '.name = $n'; }
 cni "$host" tuning ADD keep "/run/netns/$c1" eth0 "$(g tnet)"
-cni "$host" tuning ADD a_b_stale "/run/netns/$c1" eth9 "$(g tnet)"   # eth9: CHECK-free, the file is what counts
+cni "$host" tuning ADD a_b_stale "/run/netns/$c1" eth0 "$(g tnet)"  # an ID with '_'
 cni "$host" tuning ADD other "/run/netns/$c1" eth0 "$(g othernet)"
 printf '{\n "mtu": 1500\n}' > "$tdir/refwritten_eth0.json"   # the reference's: no network
 echo hi > "$tdir/README"
+expect_eq "before GC" "$(backups)" \
+  "README a_b_stale_eth0.json keep_eth0.json other_eth0.json refwritten_eth0.json"
 cni "$host" tuning STATUS "" "" "" "$(g tnet)"
 expect_eq "STATUS ready" "$RC:$OUT" "0:"
 cni "$host" tuning GC "" "" "" "$(g tnet | jq -c '. + {"cni.dev/valid-attachments": [{"containerID":"keep","ifname":"eth0"}]}')"
