@@ -106,6 +106,14 @@ cni "$host" tuning DEL podman1 "/run/netns/$c1" eth0 "$(tuning_conf 0.4.0 '{}' "
   CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAME=p;MAC=$cur_mac"
 expect_eq "its DEL leaves the link as it was and no backup file" "$(state "$c1" eth0):$(backups)" "$before:"
 
+# --- Keys in any case, as Go's decoder reads the reference's config ("MTU", "TxQLen").
+cni "$host" tuning ADD fold1 "/run/netns/$c1" eth0 "$(tuning_conf 1.0.0 '{"MTU":1420,"TxQLen":33,"SysCtl":{"net.core.somaxconn":"778"}}' "$prev")"
+expect_eq "keys matched case-insensitively" "$RC:$(state "$c1" eth0 | grep -o 'mtu=[0-9]* txqlen=[0-9]*\|somaxconn=.*' | tr '\n' ' ')" \
+  "0:mtu=1420 txqlen=33 somaxconn=778 "
+cni "$host" tuning DEL fold1 "/run/netns/$c1" eth0 "$(tuning_conf 1.0.0 '{"MTU":1420,"TxQLen":33}' "$prev")"
+expect_eq "and restored" "$(state "$c1" eth0 | sed 's/ somaxconn.*//'):$(backups)" "$(printf '%s' "$before" | sed 's/ somaxconn.*//'):"
+ip netns exec "$c1" sh -c 'echo 777 > /proc/sys/net/core/somaxconn'
+
 # --- Refused sysctls: code 7 naming the key, nothing changed, no backup file.
 ip netns exec "$c1" sh -c 'echo 0 > /proc/sys/net/ipv4/conf/eth0/arp_filter'
 before=$(state "$c1" eth0)

@@ -203,9 +203,12 @@ void cmd_gc(const Request& req) {
 }
 
 PluginFuncs plugin() {
-  // TODO(keys): `.keys = kKeys` once the skel's PluginFuncs has the member.
-  return PluginFuncs{
-      .add = cmd_add, .del = cmd_del, .check = cmd_check, .status = cmd_status, .gc = cmd_gc};
+  return PluginFuncs{.add = cmd_add,
+                     .del = cmd_del,
+                     .check = cmd_check,
+                     .status = cmd_status,
+                     .gc = cmd_gc,
+                     .keys = kKeys};
 }
 
 }  // namespace cni::tuning
