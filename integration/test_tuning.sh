@@ -137,6 +137,9 @@ cni "$host" tuning ADD bad5 "/run/netns/$c1" eth0 "$(tuning_conf 1.0.0 '{"mac":"
 expect_cni_error "multicast MAC" 7 "mac:"
 cni "$host" tuning ADD bad6 "/run/netns/$c1" eth0 "$(tuning_conf 1.0.0 '{"mtu":1300}' null | jq -c 'del(.prevResult)')"
 expect_cni_error "no prevResult" 7 "prevResult"
+long_id=$(printf 'c%.0s' {1..240})
+cni "$host" tuning ADD "$long_id" "/run/netns/$c1" eth0 "$(tuning_conf 1.0.0 '{"sysctl":{"net.core.somaxconn":"5"},"mtu":1300}' "$prev")"
+expect_cni_error "a container ID too long for the backup file name" 4 "CNI_CONTAINERID"
 expect_eq "refused ADDs changed nothing" "$(state "$c1" eth0)" "$before"
 expect_eq "refused ADDs left no backup file" "$(backups)" ""
 

@@ -1,11 +1,9 @@
 #pragma once
 
+#include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 namespace cni::tuning {
 
@@ -25,15 +23,16 @@ class Allowlist {
   /// cannot be read.
   static std::optional<Allowlist> load(const std::string& path);
 
-  /// Compiles `lines` (the file's content, split); `path` is for messages. Throws as load().
+  /// Compiles `text` (the file's content); `path` is for messages. Throws as load().
   static Allowlist parse(std::string_view text, const std::string& path);
 
   /// Throws cni::Error(InvalidConfig) naming `field["key"]` unless a pattern matches `key`.
   void require(std::string_view key, std::string_view field) const;
 
  private:
+  struct Patterns;  // the compiled expressions: <regex> stays out of this header
   std::string path_;
-  std::vector<std::pair<std::string, std::regex>> patterns_;
+  std::shared_ptr<const Patterns> patterns_;
 };
 
 }  // namespace cni::tuning

@@ -59,6 +59,19 @@ void save_backup(const Config& cfg, const Request& req, const Backup& before, sy
   });
 }
 
+// The backup file's name (and its temporary's, 10 bytes longer) must fit NAME_MAX: checked
+// before anything changes.
+void require_backup_name_fits(const Request& req) {
+  constexpr std::size_t kNameMax = 255;
+  constexpr std::size_t kTempExtra = 10;
+  if (backup_file_name(req.container_id, req.ifname).size() + kTempExtra > kNameMax) {
+    throw Error(Code::InvalidEnvironment,
+                "CNI_CONTAINERID: " + std::to_string(req.container_id.size()) +
+                    " bytes, too long for the backup file name " +
+                    "(<containerID>_<ifname>.json fits 245 bytes)");
+  }
+}
+
 void log_undo_failure(const std::string& what) {
   spdlog::warn("ADD rollback: {}", what);
 }
@@ -72,7 +85,8 @@ Result cmd_add(const Request& req) {
       allow->require(s.key, s.field);
   }
   Result result = require_prev_result(req);
-  if (cfg.sysctls.empty() && !cfg.changes_link()) return result;  // Podman's bare {"type":"tuning"}
+  if (cfg.sysctls.empty() && !cfg.changes_link()) return result;
+  if (cfg.changes_link()) require_backup_name_fits(req);  // Podman's bare {"type":"tuning"}
 
   auto sock = nl::Socket::in(*req.netns);
   // /proc/sys/net is the namespace of the thread that opens a file: in the container's.
