@@ -1,7 +1,5 @@
 #include "sysctls.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <optional>
 #include <sstream>
 #include <string>
@@ -45,21 +43,13 @@ std::string words(std::string_view s) {
 void apply_sysctls(const std::vector<Sysctl>& sysctls, sys::Rollback& undo) {
   for (const auto& s : sysctls) {
     require_net_file(s);
-    std::optional<std::string> before;
+    std::optional<std::string> before;  // nullopt: unchanged, or write-only (nothing to put back)
     try {
-      before = sys::read_sysctl(s.path);
-    } catch (const Error& e) {
-      // Write-only (net/ipv4/route/flush): nothing to put back.
-      spdlog::debug("{}: not readable, written without a restore: {}", s.key, e.msg());
-    }
-    try {
-      sys::write_sysctl(s.path, s.value);
+      before = sys::exchange_sysctl(s.path, s.value);
     } catch (const Error& e) {
       throw e.wrap(sysctl_field(s.field, s.key));
     }
-    if (before && *before != s.value) {
-      undo.push([path = s.path, old = *before] { sys::write_sysctl(path, old); });
-    }
+    if (before) undo.push([path = s.path, old = *before] { sys::write_sysctl(path, old); });
   }
 }
 
