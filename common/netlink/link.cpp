@@ -108,6 +108,15 @@ bool Link::is_up() const {
 int Link::mtu() const {
   return static_cast<int>(rtnl_link_get_mtu(link_.get()));
 }
+bool Link::is_promisc() const {
+  return (flags() & IFF_PROMISC) != 0;
+}
+bool Link::is_allmulti() const {
+  return (flags() & IFF_ALLMULTI) != 0;
+}
+std::uint32_t Link::txqlen() const {
+  return rtnl_link_get_txqlen(link_.get());
+}
 OperState Link::oper_state() const {
   return static_cast<OperState>(rtnl_link_get_operstate(link_.get()));
 }
@@ -228,6 +237,32 @@ void set_mac(Socket& sock, const LinkRef& link, std::string_view mac) {
   auto c = alloc_link();
   rtnl_link_set_addr(c.get(), addr.get());  // takes its own reference
   change(sock, link, c.get(), op);
+}
+
+namespace {
+void set_flag(Socket& sock, const LinkRef& link, unsigned flag, bool on, const char* what) {
+  auto c = alloc_link();
+  if (on) {
+    rtnl_link_set_flags(c.get(), flag);
+  } else {
+    rtnl_link_unset_flags(c.get(), flag);
+  }
+  change(sock, link, c.get(), std::string("set ") + what + (on ? " on" : " off") + " for");
+}
+}  // namespace
+
+void set_promisc(Socket& sock, const LinkRef& link, bool on) {
+  set_flag(sock, link, IFF_PROMISC, on, "promiscuous mode");
+}
+
+void set_allmulti(Socket& sock, const LinkRef& link, bool on) {
+  set_flag(sock, link, IFF_ALLMULTI, on, "all-multicast mode");
+}
+
+void set_txqlen(Socket& sock, const LinkRef& link, std::uint32_t txqlen) {
+  auto c = alloc_link();
+  rtnl_link_set_txqlen(c.get(), txqlen);
+  change(sock, link, c.get(), "set txqlen " + std::to_string(txqlen) + " on");
 }
 
 void rename(Socket& sock, const LinkRef& link, std::string_view new_name) {

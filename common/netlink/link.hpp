@@ -43,6 +43,12 @@ class Link {
   /// Administratively up (IFF_UP).
   bool is_up() const;
   int mtu() const;
+  /// Promiscuous mode as requested by users (IFF_PROMISC as rtnetlink reports it).
+  bool is_promisc() const;
+  /// All-multicast mode as requested by users (IFF_ALLMULTI as rtnetlink reports it).
+  bool is_allmulti() const;
+  /// The transmit queue length (IFLA_TXQLEN).
+  std::uint32_t txqlen() const;
   /// "aa:bb:cc:dd:ee:ff" (lowercase), or "" when the link has no hardware address.
   std::string mac() const;
   /// The rtnl link kind ("veth", "bridge", "dummy", ...), "" when the kernel reports none (lo,
@@ -107,6 +113,13 @@ void set_mtu(Socket& sock, const LinkRef& link, int mtu);
 /// Sets the hardware address, given as "aa:bb:cc:dd:ee:ff" (or with '-'); throws
 /// cni::Error(InvalidConfig) on a malformed one.
 void set_mac(Socket& sock, const LinkRef& link, std::string_view mac);
+/// Turns promiscuous mode on or off (IFF_PROMISC through rtnetlink, as `ip link set promisc`:
+/// the kernel keeps a user flag, so setting it twice counts once).
+void set_promisc(Socket& sock, const LinkRef& link, bool on);
+/// Turns all-multicast mode on or off (IFF_ALLMULTI, as `ip link set allmulticast`).
+void set_allmulti(Socket& sock, const LinkRef& link, bool on);
+/// Sets the transmit queue length (IFLA_TXQLEN).
+void set_txqlen(Socket& sock, const LinkRef& link, std::uint32_t txqlen);
 /// Renames the link. Throws cni::Error(InvalidConfig) for a name that is empty or longer than
 /// 15 bytes; the kernel refuses names in use ("File exists") and may refuse while up.
 void rename(Socket& sock, const LinkRef& link, std::string_view new_name);

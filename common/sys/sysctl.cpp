@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 #include "cni/error.hpp"
 #include "sys/unique_fd.hpp"
@@ -79,7 +80,12 @@ void write_sysctl(std::string_view key, std::string_view value) {
 
 std::optional<std::string> exchange_sysctl(std::string_view key, std::string_view value) {
   const auto path = sysctl_path(key);
-  auto current = read_sysctl(key);
+  std::optional<std::string> current;
+  try {
+    current = read_sysctl(key);
+  } catch (const Error&) {
+    // Not readable (write-only, such as net/ipv4/route/flush): write it anyway.
+  }
   if (current && *current == value) return std::nullopt;
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd) fail(key, value, true, errno);
@@ -91,6 +97,21 @@ std::optional<std::string> exchange_sysctl(std::string_view key, std::string_vie
   if (n < 0) fail(key, value, true, errno);
   if (static_cast<std::size_t>(n) != value.size()) fail(key, value, true, EIO);
   return current;
+}
+
+std::optional<std::string> sysctl_real_path(std::string_view key) {
+  const auto path = sysctl_path(key);
+  UniqueFd fd(::open(path.c_str(), O_PATH | O_CLOEXEC));
+  if (!fd) {
+    if (errno == ENOENT) return std::nullopt;
+    fail(key, {}, false, errno);
+  }
+  const std::string link = "/proc/self/fd/" + std::to_string(fd.get());
+  char buf[4096];
+  const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
+  if (n < 0) fail(key, {}, false, errno);
+  if (static_cast<std::size_t>(n) == sizeof buf) fail(key, {}, false, ENAMETOOLONG);
+  return std::string(buf, static_cast<std::size_t>(n));
 }
 
 }  // namespace cni::sys

@@ -20,11 +20,17 @@ namespace cni::sys {
 std::optional<std::string> read_sysctl(std::string_view key);
 
 /// Writes `value` to a sysctl, unless it already holds exactly that value (trimmed), in which
-/// case nothing is written. Throws cni::Error(System) "sysctl <key>=<value>: <strerror>".
+/// case nothing is written (a write-only sysctl, which cannot be read, is always written). Throws
+/// cni::Error(System) "sysctl <key>=<value>: <strerror>".
 void write_sysctl(std::string_view key, std::string_view value);
 
 /// write_sysctl(), returning the value it replaced when it wrote (nullopt when the sysctl
-/// already held `value`), so that the change can be undone.
+/// already held `value`, or could not be read: write-only), so that the change can be undone.
 std::optional<std::string> exchange_sysctl(std::string_view key, std::string_view value);
+
+/// Where the key's file really is, as the kernel resolves it ("/proc/sys/net/core/somaxconn"),
+/// symlinks followed; nullopt when the key does not exist. For callers that must keep writes
+/// inside a subtree whatever the path's components resolve to. Throws as read_sysctl.
+std::optional<std::string> sysctl_real_path(std::string_view key);
 
 }  // namespace cni::sys

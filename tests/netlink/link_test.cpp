@@ -104,6 +104,32 @@ TEST_F(RootNetlink, KindMtuMacAndOperState) {
   EXPECT_EQ(must_find("d0").oper_state(), OperState::Up);
 }
 
+TEST_F(RootNetlink, PromiscAllmultiAndTxqlen) {
+  const int idx = add_link("pa0");
+  ASSERT_GT(idx, 0);
+  auto l = must_find("pa0");
+  EXPECT_FALSE(l.is_promisc());
+  EXPECT_FALSE(l.is_allmulti());
+  set_promisc(*sock_, idx, true);
+  set_promisc(*sock_, idx, true);  // a user flag: twice counts once
+  set_allmulti(*sock_, idx, true);
+  set_txqlen(*sock_, idx, 4321);
+  l = must_find("pa0");
+  EXPECT_TRUE(l.is_promisc());
+  EXPECT_TRUE(l.is_allmulti());
+  EXPECT_EQ(l.txqlen(), 4321U);
+  EXPECT_TRUE(l.is_up() == false) << "other flags untouched";
+  set_promisc(*sock_, idx, false);
+  set_allmulti(*sock_, idx, false);
+  set_txqlen(*sock_, idx, 0);
+  l = must_find("pa0");
+  EXPECT_FALSE(l.is_promisc());
+  EXPECT_FALSE(l.is_allmulti());
+  EXPECT_EQ(l.txqlen(), 0U);
+  auto e = error_of([&] { set_promisc(*sock_, 9999, true); });
+  EXPECT_EQ(e.msg().rfind("set promiscuous mode on for ifindex 9999: ", 0), 0U) << e.msg();
+}
+
 TEST_F(RootNetlink, MalformedMacIsInvalidConfig) {
   const int idx = add_link("d0");
   ASSERT_GT(idx, 0);

@@ -42,6 +42,13 @@ TEST(Sysctl, RefusesKeysLeavingProcSys) {
   EXPECT_THROW(write_sysctl("net/../kernel/ostype", "x"), Error);
 }
 
+TEST(Sysctl, RealPathOfAKey) {
+  EXPECT_EQ(sysctl_real_path("net.core.somaxconn"), "/proc/sys/net/core/somaxconn");
+  EXPECT_EQ(sysctl_real_path("kernel/ostype"), "/proc/sys/kernel/ostype");
+  EXPECT_FALSE(sysctl_real_path("net/core/no_such_sysctl_cni").has_value());
+  EXPECT_THROW(sysctl_real_path("net/../kernel/ostype"), Error);
+}
+
 TEST(Sysctl, WritingTheCurrentValueWritesNothing) {
   // kernel.ostype is read-only: a write would fail, so success means it was skipped.
   EXPECT_NO_THROW(write_sysctl("kernel.ostype", "Linux"));
@@ -75,6 +82,9 @@ TEST(RootSysctl, WritesInsideAThrowawayNamespaceOnly) {
     auto e = error_of([] { write_sysctl("net/ipv4/conf/all/forwarding", "banana"); });
     EXPECT_EQ(e.code(), Code::System);
     EXPECT_EQ(e.msg(), "sysctl net/ipv4/conf/all/forwarding=banana: Invalid argument");
+
+    // Write-only (mode 0200, unreadable even to root): written without the comparison read.
+    EXPECT_NO_THROW(write_sysctl("net/ipv4/route/flush", "1"));
 
     auto missing = error_of([] { write_sysctl("net/ipv4/conf/nosuchif0/forwarding", "1"); });
     EXPECT_EQ(missing.msg(),
