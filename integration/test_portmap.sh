@@ -55,6 +55,8 @@ pm_conf() {
       runtimeConfig:{portMappings:$m},prevResult:$r}'
 }
 ruleset() { ip netns exec "$host" nft list ruleset; }
+# (grep reads the ruleset from a here-string: `ruleset | grep -q` under pipefail fails when grep
+# exits before nft has written everything.)
 rules_with_comment() {
   ip netns exec "$host" nft -j list ruleset |
     jq --arg c "$1" '[.nftables[] | select(.rule) | .rule | select(.comment == $c)] | length'
@@ -112,11 +114,11 @@ expect_eq "portmap ADD ctr1 exits 0" "$RC" 0
 expect_eq "result is prevResult passed through" "$(printf '%s' "$OUT" | jq -cS 'del(.cniVersion)')" \
   "$(printf '%s' "${res[1]}" | jq -cS 'del(.cniVersion)')"
 expect_eq "route_localnet on the bridge" "$(ip netns exec "$host" cat /proc/sys/net/ipv4/conf/pmbr0/route_localnet)" 1
-ruleset | grep -q "tcp dport 8080 dnat to $c1v4:80 comment \"ctr1\"" &&
+grep -q "tcp dport 8080 dnat to $c1v4:80 comment \"ctr1\"" <<<"$(ruleset)" &&
   pass "nft shows the reference's DNAT rule text" || fail "DNAT rule text: $(ruleset)"
-ruleset | grep -q "tcp dport 8080 dnat to \[$c1v6\]:80 comment \"ctr1\"" &&
+grep -q "tcp dport 8080 dnat to \[$c1v6\]:80 comment \"ctr1\"" <<<"$(ruleset)" &&
   pass "IPv6 DNAT rule" || fail "IPv6 DNAT rule: $(ruleset)"
-ruleset | grep -q 'fib daddr type local jump hostports_all' &&
+grep -q 'fib daddr type local jump hostports_all' <<<"$(ruleset)" &&
   pass "entry rules match local destinations only" || fail "entry rules: $(ruleset)"
 
 expect_eq "external host -> host:8080" "$(http "$ext" 192.168.77.1:8080)" hello-c1
@@ -186,7 +188,7 @@ expect_eq "no mappings: ruleset untouched" "$(ruleset)" "$before"
 cni "$host" portmap ADD ctr3 "/run/netns/$c3" eth0 \
   "$(pm_conf "${res[3]}" '[{"HostPort":9093,"ContainerPort":80,"Protocol":"tcp","HostIP":""}]' | jq -c '.SNAT = false')"
 expect_eq "capitalised keys: ADD exits 0, 2 DNAT rules, SNAT=false honoured" "$RC:$(rules_with_comment ctr3)" "0:2"
-ruleset | grep -q 'tcp dport 9093 dnat to' && pass "capitalised keys: port 9093 published" || fail "port 9093: $(ruleset)"
+grep -q 'tcp dport 9093 dnat to' <<<"$(ruleset)" && pass "capitalised keys: port 9093 published" || fail "port 9093: $(ruleset)"
 cni "$host" portmap DEL ctr3 "/run/netns/$c3" eth0 "$(pm_conf "${res[3]}" '[{"hostPort":9093,"containerPort":80,"protocol":"tcp"}]')"
 expect_eq "DEL ctr3" "$RC:$(rules_with_comment ctr3)" "0:0"
 
