@@ -184,7 +184,9 @@ PluginFuncs plugin() {
                      .check = cmd_check,
                      .status = cmd_status,
                      .gc = cmd_gc,
-                     .keys = kKeys};
+                     .keys = kKeys,
+                     // Everything happens in the host namespace: CNI_NETNS is never opened.
+                     .opens_netns = false};
 }
 
 }  // namespace cni::portmap
