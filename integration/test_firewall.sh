@@ -86,9 +86,10 @@ expect_eq "iptables -S CNI-FORWARD" "$(ipt -S CNI-FORWARD)" \
 "-N CNI-FORWARD
 -A CNI-FORWARD -m comment --comment \"CNI firewall plugin admin overrides\" -j CNI-ADMIN
 -A CNI-FORWARD -d $a1/32 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment \"name: \\\"fwnet\\\" id: \\\"ctr1\\\" if: \\\"eth0\\\"\" -j ACCEPT
--A CNI-FORWARD -s $a1/32 -m comment --comment \"name: \\\"fwnet\\\" id: \\\"ctr1\\\" if: \\\"eth0\\\"\" -j ACCEPT"
-expect_eq "ip6tables -S CNI-FORWARD has ctr1's two IPv6 rules" \
-  "$(ip6t -S CNI-FORWARD | grep -c 'id: \\"ctr1\\"')" 2
+-A CNI-FORWARD -s $a1/32 -m comment --comment \"name: \\\"fwnet\\\" id: \\\"ctr1\\\" if: \\\"eth0\\\"\" -j ACCEPT
+-A CNI-FORWARD -d $a1/32 -m conntrack --ctstate DNAT -m comment --comment \"name: \\\"fwnet\\\" id: \\\"ctr1\\\" if: \\\"eth0\\\"\" -j ACCEPT"
+expect_eq "ip6tables -S CNI-FORWARD has ctr1's three IPv6 rules" \
+  "$(ip6t -S CNI-FORWARD | grep -c 'id: \\"ctr1\\"')" 3
 expect_eq "the FORWARD policy stays DROP" "$(ipt -S FORWARD | head -1):$(ip6t -S FORWARD | head -1)" \
   "-P FORWARD DROP:-P FORWARD DROP"
 
@@ -120,7 +121,7 @@ expect_ping "c2 reaches ext" "$c2" 192.168.77.2
 cni "$host" firewall DEL ctr1 "/run/netns/$c1" eth0 "$chk"
 expect_eq "DEL ctr1" "$RC:$OUT" "0:"
 expect_eq "no rule names ctr1 any more" "$(rules_of ctr1)" 0
-expect_eq "ctr2's four rules stay" "$(rules_of ctr2)" 4
+expect_eq "ctr2's six rules stay" "$(rules_of ctr2)" 6
 expect_no_ping "c1 is cut off again" "$c1" 192.168.77.2
 expect_ping "c2 still reaches ext" "$c2" 192.168.77.2
 cni "$host" firewall DEL ctr1 "/run/netns/$c1" eth0 "$chk"
@@ -188,9 +189,9 @@ cni "$host" firewall GC "" "" "" \
 expect_eq "GC" "$RC:$OUT" "0:"
 owners() { ipt -S CNI-FORWARD | grep -o 'id: \\"[^\\]*\\" if: \\"[^\\]*\\"' | sort | uniq -c | awk '{print $1, $3, $5}' | tr -d '\\"' | tr '\n' ','; }
 expect_eq "GC kept g1/eth0, g2/eth1, g3/eth0 and the other networks' rules; dropped g2/eth0" \
-  "$(owners)" "2 ctrb1 eth0,2 ctrb2 eth0,2 ctri1 eth0,2 ctri2 eth0,2 g1 eth0,2 g2 eth1,2 g3 eth0,"
+  "$(owners)" "3 ctrb1 eth0,3 ctrb2 eth0,3 ctri1 eth0,3 ctri2 eth0,3 g1 eth0,3 g2 eth1,3 g3 eth0,"
 cni "$host" firewall GC "" "" "" '{"cniVersion":"1.1.0","name":"fwgc","type":"firewall","cni.dev/valid-attachments":[]}'
-expect_eq "GC with none valid empties fwgc only" "$(owners)" "2 ctrb1 eth0,2 ctrb2 eth0,2 ctri1 eth0,2 ctri2 eth0,"
+expect_eq "GC with none valid empties fwgc only" "$(owners)" "3 ctrb1 eth0,3 ctrb2 eth0,3 ctri1 eth0,3 ctri2 eth0,"
 
 # --- The reference binary, iptables backend: its rules go with our DEL, and the other way round.
 if [ -x "$REF_DIR/firewall" ]; then
@@ -216,7 +217,7 @@ if [ -x "$REF_DIR/firewall" ]; then
   cni "$host" "$REF_DIR/firewall" DEL ctr1 "/run/netns/$c1" eth0 "$ref"
   expect_eq "reference DEL of our container exits 0" "$RC" 0
   expect_eq "... and leaves our commented rules (documented)" \
-    "$(rules_of ctr1)" 4
+    "$(rules_of ctr1)" 6
   cni "$host" firewall DEL ctr1 "/run/netns/$c1" eth0 "$chk"
   expect_eq "our DEL removes them" "$(rules_of ctr1)" 0
 else
@@ -249,7 +250,7 @@ expect_cni_error "auto backend with firewalld present is refused clearly" 103 "f
 cni "$host" firewall STATUS "" "" "" '{"cniVersion":"1.1.0","name":"fwnet","type":"firewall"}'
 expect_cni_error "... and STATUS says so" 50 "firewalld"
 cni "$host" firewall ADD fwd1 "/run/netns/$c1" eth0 "$(fw_conf fwnet "${res[ctr2]}" '{"backend":"iptables"}')"
-expect_eq "backend iptables writes its rules anyway" "$RC:$(rules_of fwd1)" "0:4"
+expect_eq "backend iptables writes its rules anyway" "$RC:$(rules_of fwd1)" "0:6"
 cni "$host" firewall DEL fwd1 "" eth0 '{"cniVersion":"1.1.0","name":"fwnet","type":"firewall"}'
 ip netns exec "$host" nft delete table inet firewalld
 expect_eq "no rule names a refused container" "$(( $(rules_of bad1) + $(rules_of bad2) + $(rules_of bad3) + $(rules_of bad4) + $(rules_of bad5) + $(rules_of fwd1) ))" 0
@@ -275,7 +276,7 @@ for k in $(seq 1 8); do
 done
 wait
 expect_eq "8 parallel ADDs succeed" "$(cat "$data"/par*.rc | sort -u | tr -d '\n')" 0
-expect_eq "... each with its 2 rules" "$(ipt -S CNI-FORWARD | grep -c 'fwpar')" 16
+expect_eq "... each with its 3 rules" "$(ipt -S CNI-FORWARD | grep -c 'fwpar')" 24
 expect_eq "... and still one jump from FORWARD" "$(ipt -S FORWARD | grep -c -- '-j CNI-FORWARD')" 1
 cni "$host" firewall GC "" "" "" '{"cniVersion":"1.1.0","name":"fwpar","type":"firewall","cni.dev/valid-attachments":[]}'
 expect_eq "GC removes them" "$(ipt -S CNI-FORWARD | grep -c 'fwpar' || true)" 0
@@ -285,7 +286,7 @@ for c in ctrb1:b1 ctrb2:b2 ctri1:i1 ctri2:i2; do
   cid=${c%%:*}
   cni "$host" firewall DEL "$cid" "" eth0 '{"cniVersion":"1.1.0","name":"any","type":"firewall"}'
 done
-expect_eq "DEL with the wrong network name removes nothing" "$( (ipt -S; ip6t -S) | grep -c ' id: ' || true)" 16
+expect_eq "DEL with the wrong network name removes nothing" "$( (ipt -S; ip6t -S) | grep -c ' id: ' || true)" 24
 for c in ctrb1:fwsame ctrb2:fwsame ctri1:fwiso ctri2:fwiso; do
   cni "$host" firewall DEL "${c%%:*}" "" eth0 "{\"cniVersion\":\"1.1.0\",\"name\":\"${c#*:}\",\"type\":\"firewall\"}"
 done

@@ -17,7 +17,7 @@ SCRIPT_ARGS=("$@")
 podman_outer bridge host-local portmap firewall tuning
 
 # --- Inner part: in the host netns, private mount namespace (ip netns exec).
-podman_inner_setup sh sleep ping ip cat ls httpd wget mkdir echo
+podman_inner_setup sh sleep ping ip cat ls httpd mkdir echo
 ext=cnit-pmext-$$
 ip netns add "$ext"
 trap 'rc=$?; set +e; inner_cleanup; ip netns del "$ext"; (exit $rc); _cleanup' EXIT
@@ -78,7 +78,8 @@ run_ct() {  # run_ct NAME [podman run options...] -- COMMAND...
 ct_ip() { pm inspect "$1" --format "{{(index .NetworkSettings.Networks \"$2\").IPAddress}}"; }
 
 # The web server: busybox httpd serving the container's name; a UDP echo in python3 (the
-# host's /usr, read-only).
+# host's /usr, read-only). Clients are curl and python3 (busybox-static's wget crashes in
+# glibc's static resolver here).
 web='mkdir -p /www && echo "hello from $(cat /etc/hostname)" >/www/index.html && exec httpd -f -p 80 -h /www'
 udp='import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 53))
 while True:
@@ -89,22 +90,23 @@ c3=$tag-udp
 run_ct "$c3" --network podman -p 18053:53/udp -v /usr:/usr:ro -- /usr/bin/python3 -c "$udp"
 c2=$tag-client
 mac2=0a:58:0a:58:00:63
-run_ct "$c2" --network podman --mac-address "$mac2" -- sleep 1000
+run_ct "$c2" --network podman --mac-address "$mac2" -v /usr:/usr:ro -- /bin/sleep 1000
 
-fetch() {  # fetch NETNS URL: the page, or "" (busybox wget from the host, 3 s timeout)
+fetch() {  # fetch NETNS URL: the page, or "" (curl, 3 s timeout)
   if [ "$1" = host ]; then
-    busybox wget -q -T 3 -O- "$2" 2>/dev/null || true
+    curl -s -m 3 "$2" 2>/dev/null || true
   else
-    ip netns exec "$1" busybox wget -q -T 3 -O- "$2" 2>/dev/null || true
+    ip netns exec "$1" curl -s -m 3 "$2" 2>/dev/null || true
   fi
 }
 want="hello from web"
+for _ in $(seq 20); do [ -n "$(fetch host "http://$(ct_ip "$c1" podman)/")" ] && break; sleep 0.1; done
 expect_eq "the host reaches -p 18080:80 on its own address" "$(fetch host "http://$HOST_IP:18080/")" "$want"
 expect_eq "the host reaches it on 127.0.0.1:18080" "$(fetch host http://127.0.0.1:18080/)" "$want"
 expect_eq "another host reaches it on $HOST_IP:18080 (FORWARD policy DROP)" \
   "$(fetch "$ext" "http://$HOST_IP:18080/")" "$want"
 expect_eq "a second container reaches it through the host's address (hairpin)" \
-  "$(pm exec "$c2" wget -q -T 3 -O- "http://$HOST_IP:18080/" 2>/dev/null || true)" "$want"
+  "$(pm exec "$c2" /usr/bin/curl -s -m 3 "http://$HOST_IP:18080/" 2>/dev/null || true)" "$want"
 expect_eq "-p 127.0.0.1:18081:80 answers on 127.0.0.1" "$(fetch host http://127.0.0.1:18081/)" "$want"
 expect_eq "... and not on the host's address" "$(fetch host "http://$HOST_IP:18081/")" ""
 expect_eq "... nor from another host" "$(fetch "$ext" "http://$HOST_IP:18081/")" ""
@@ -114,6 +116,7 @@ s.settimeout(3); s.sendto(b"ping", (sys.argv[1], 18053))
 try: print(s.recvfrom(512)[0].decode())
 except OSError: print("no answer")' "$HOST_IP"
 }
+for _ in $(seq 20); do [ "$(udp_ask)" = "pong ping" ] && break; sleep 0.2; done  # python3 starting
 expect_eq "-p 18053:53/udp answers another host" "$(udp_ask)" "pong ping"
 expect_eq "tuning: --mac-address is eth0's MAC" "$(pm exec "$c2" cat /sys/class/net/eth0/address)" "$mac2"
 

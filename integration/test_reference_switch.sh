@@ -11,7 +11,7 @@
 for p in bridge ptp host-local; do
   [ -x "$REF_DIR/$p" ] || { echo "SKIP: $TEST_NAME needs the reference $p in $REF_DIR"; exit 0; }
 done
-iptables --version 2>/dev/null | grep -q nf_tables ||
+iptables --version 2>/dev/null | grep nf_tables >/dev/null ||
   { echo "SKIP: $TEST_NAME needs iptables-nft (the reference masquerades through it)"; exit 0; }
 
 make_ns host
@@ -50,7 +50,7 @@ nat_state() {
   } | grep -v '^#' | sed -E 's/ *counter packets [0-9]+ bytes [0-9]+//; s/\[[0-9]+:[0-9]+\]//'
 }
 # "yes" when the nat state still names the chain of container $2 of network $1, else "no".
-traces() { if nat_state | grep -q -- "$(chain_of "$1" "$2")"; then echo yes; else echo no; fi; }
+traces() { if nat_state | grep -- "$(chain_of "$1" "$2")" >/dev/null; then echo yes; else echo no; fi; }
 
 # --- Baseline: what the reference's own DEL leaves (the nat tables and base chains), plus
 # rules that are not ours to touch: a hand-made MASQUERADE and another network's container.

@@ -83,6 +83,15 @@ void add_xt_ctstate_related_established(nftnl_rule& rule) {
   add_xt_match(rule, "conntrack", kConntrackRevision, bytes);
 }
 
+void add_xt_ctstate_dnat(nftnl_rule& rule) {
+  xt_conntrack_mtinfo3 info{};
+  info.match_flags = XT_CONNTRACK_STATE;
+  info.state_mask = XT_CONNTRACK_STATE_DNAT;
+  std::vector<std::uint8_t> bytes(XT_ALIGN(sizeof info), 0);
+  std::memcpy(bytes.data(), &info, sizeof info);
+  add_xt_match(rule, "conntrack", kConntrackRevision, bytes);
+}
+
 void add_xt_comment(nftnl_rule& rule, std::string_view text) {
   std::vector<std::uint8_t> bytes(XT_ALIGN(sizeof(xt_comment_info)), 0);
   std::memcpy(bytes.data(), text.data(), std::min(text.size(), kXtCommentMax));

@@ -26,6 +26,8 @@ enum class IfDir { In, Out };  // -i, -o
 void add_xt_ifname(nftnl_rule& rule, IfDir dir, CmpOp op, std::string_view name);
 /// Appends `-m conntrack --ctstate RELATED,ESTABLISHED` (xt conntrack revision 3).
 void add_xt_ctstate_related_established(nftnl_rule& rule);
+/// Appends `-m conntrack --ctstate DNAT` (the connection's destination was translated).
+void add_xt_ctstate_dnat(nftnl_rule& rule);
 /// Appends `-m comment --comment "<text>"` (text cut at kXtCommentMax bytes).
 void add_xt_comment(nftnl_rule& rule, std::string_view text);
 /// Appends the counter iptables-nft puts before every verdict.

@@ -175,6 +175,19 @@ std::vector<Rule> address_rules(const net::IpAddress& ip,
   nft::add_counter(*from);
   nft::add_accept(*from);
   out.push_back(finish(f, std::move(from), kPrivChain, "-s " + addr + " " + tail + "-j ACCEPT"));
+
+  // Ours only (the reference has no such rule): connections whose destination was translated
+  // to the container, i.e. its published ports (portmap), pass a FORWARD policy of DROP too.
+  if (comment) {
+    auto dnat = rule_in(f, kPrivChain);
+    nft::add_addr_match(*dnat, nft::AddrField::Destination, nft::CmpOp::Eq, host);
+    nft::add_xt_ctstate_dnat(*dnat);
+    nft::add_xt_comment(*dnat, *comment);
+    nft::add_counter(*dnat);
+    nft::add_accept(*dnat);
+    out.push_back(finish(f, std::move(dnat), kPrivChain,
+                         "-d " + addr + " -m conntrack --ctstate DNAT " + tail + "-j ACCEPT"));
+  }
   return out;
 }
 

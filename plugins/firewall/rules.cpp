@@ -218,10 +218,14 @@ std::vector<std::string> missing_rules(const Wanted& w) {
       if (ip.family() != f) continue;
       const auto ours = address_rules(ip, comment);
       const auto theirs = address_rules(ip, std::nullopt);
-      for (std::size_t i = 0; i < ours.size(); ++i) {
-        const auto& in = rules_of(kPrivChain);
-        if (!contains(in, ours[i]) && !contains(in, theirs[i]))
-          missing.push_back("rule: " + ours[i].text);
+      const auto& in = rules_of(kPrivChain);
+      auto all_in = [&](const std::vector<Rule>& rules) {
+        return std::all_of(rules.begin(), rules.end(),
+                           [&](const Rule& r) { return contains(in, r); });
+      };
+      if (all_in(ours) || all_in(theirs)) continue;
+      for (const auto& r : ours) {
+        if (!contains(in, r)) missing.push_back("rule: " + r.text);
       }
     }
     if (w.ingress == IngressPolicy::Open) continue;

@@ -64,12 +64,16 @@ TEST(FirewallLayout, IptablesText) {
       forward_jump(net::Family::V4).text,
       R"(iptables -A FORWARD -m comment --comment "CNI firewall plugin rules" -j CNI-FORWARD)");
   const auto rules = address_rules(ip("fd00::2"), "x");
-  ASSERT_EQ(rules.size(), 2U);
+  ASSERT_EQ(rules.size(), 3U);
   EXPECT_EQ(
       rules[0].text,
       R"(ip6tables -A CNI-FORWARD -d fd00::2/128 -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "x" -j ACCEPT)");
   EXPECT_EQ(rules[1].text,
             R"(ip6tables -A CNI-FORWARD -s fd00::2/128 -m comment --comment "x" -j ACCEPT)");
+  EXPECT_EQ(
+      rules[2].text,
+      R"(ip6tables -A CNI-FORWARD -d fd00::2/128 -m conntrack --ctstate DNAT -m comment --comment "x" -j ACCEPT)");
+  EXPECT_EQ(address_rules(ip("fd00::2"), std::nullopt).size(), 2U) << "the reference's pair";
 }
 
 TEST(FirewallLayout, SignaturesTellRulesApart) {
