@@ -108,6 +108,8 @@ expect_eq "ctr3's masquerade rule is gone (netns deleted)" "$(masq_rules ctr3)" 
 ip netns del "$c4"
 cni "$host" bridge DEL ctr2b "/run/netns/$c5" eth0 "$conf"
 expect_eq "DEL ctr2b" "$RC" 0
+# The veths of the deleted namespaces go when the kernel's netns cleanup runs (asynchronous).
+for _ in $(seq 50); do [ -z "$(host_veths)" ] && break; sleep 0.1; done
 expect_eq "no veth left" "$(host_veths)" ""
 expect_eq "no reservation left" "$(reservations seednet)" 0
 expect_eq "no nftables rule left but the masquerade base chain's 3" "$(nft_rules)" 3
