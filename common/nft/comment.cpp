@@ -42,7 +42,7 @@ void set_comment(nftnl_rule& rule, std::string_view text) {
                       nftnl_udata_buf_len(buf.get()));
 }
 
-std::optional<std::string> comment_of(const nftnl_rule& rule) {
+std::optional<std::string> udata_string(const nftnl_rule& rule, std::uint8_t type_wanted) {
   if (!nftnl_rule_is_set(&rule, NFTNL_RULE_USERDATA)) return std::nullopt;
   std::uint32_t len = 0;
   const auto* data =
@@ -52,13 +52,17 @@ std::optional<std::string> comment_of(const nftnl_rule& rule) {
     const std::uint8_t type = data[at];
     const std::uint8_t value_len = data[at + 1];
     if (at + 2 + value_len > len) break;
-    if (type == NFTNL_UDATA_RULE_COMMENT) {
+    if (type == type_wanted) {
       const auto* text = reinterpret_cast<const char*>(data + at + 2);
       return std::string(text, strnlen(text, value_len));
     }
     at += 2U + value_len;
   }
   return std::nullopt;
+}
+
+std::optional<std::string> comment_of(const nftnl_rule& rule) {
+  return udata_string(rule, NFTNL_UDATA_RULE_COMMENT);
 }
 
 }  // namespace cni::nft

@@ -4,6 +4,7 @@
 // terminating NUL (nftnl_udata_put_strz), so `nft list` shows them as `comment "..."`. Pure:
 // these only change or read libnftnl objects.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,5 +22,7 @@ void set_comment(nftnl_rule& rule, std::string_view text);
 
 /// The rule's comment; nullopt when it has none (no userdata or no comment TLV).
 std::optional<std::string> comment_of(const nftnl_rule& rule);
+/// The string value of the rule's userdata TLV of `type` (a comment, a tag of ours), if any.
+std::optional<std::string> udata_string(const nftnl_rule& rule, std::uint8_t type);
 
 }  // namespace cni::nft

@@ -123,7 +123,8 @@ Described<RulePtr> masq_rule(const MasqAttachment& a, const MasqAddress& addr) {
 Described<RulePtr> delete_by_handle(const std::string& chain, std::uint64_t handle) {
   auto r = rule_in(chain.c_str());
   nftnl_rule_set_u64(r.get(), NFTNL_RULE_HANDLE, handle);
-  return {std::move(r), "delete rule " + nft_prefix() + chain + " handle " + std::to_string(handle)};
+  return {std::move(r),
+          "delete rule " + nft_prefix() + chain + " handle " + std::to_string(handle)};
 }
 
 std::optional<MasqRule> read_masq_rule(const ListedRule& listed) {

@@ -29,31 +29,12 @@ std::uint8_t nfproto_of(net::Family family) {
   return family == net::Family::V4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
 }
 
-ExprPtr make_expr(const char* name) {
-  ExprPtr e(nftnl_expr_alloc(name));
-  if (!e) throw nft_error(ENOMEM, std::string("allocate nftables expression ") + name);
-  return e;
-}
-
-void append(nftnl_rule& rule, ExprPtr e) {
-  nftnl_rule_add_expr(&rule, e.release());
-}
-
-// `cmp <op> reg 1 <data>`.
-void add_cmp(nftnl_rule& rule, CmpOp op, const void* data, std::uint32_t len) {
-  auto e = make_expr("cmp");
-  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_OP, op == CmpOp::Eq ? NFT_CMP_EQ : NFT_CMP_NEQ);
-  nftnl_expr_set(e.get(), NFTNL_EXPR_CMP_DATA, data, len);
-  append(rule, std::move(e));
-}
-
 void add_verdict(nftnl_rule& rule, int verdict, const std::string* chain) {
   auto e = make_expr("immediate");
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_VERDICT, static_cast<std::uint32_t>(verdict));
   if (chain != nullptr) nftnl_expr_set_str(e.get(), NFTNL_EXPR_IMM_CHAIN, chain->c_str());
-  append(rule, std::move(e));
+  append_expr(rule, std::move(e));
 }
 
 // The rule's first expression `pred` accepts (borrowed from the rule); null when none does.
@@ -124,11 +105,29 @@ std::optional<AddrMatch> decode_addr(net::Family family, const PendingLoad& load
 
 }  // namespace
 
+ExprPtr make_expr(const char* name) {
+  ExprPtr e(nftnl_expr_alloc(name));
+  if (!e) throw nft_error(ENOMEM, std::string("allocate nftables expression ") + name);
+  return e;
+}
+
+void append_expr(nftnl_rule& rule, ExprPtr e) {
+  nftnl_rule_add_expr(&rule, e.release());
+}
+
+void add_cmp(nftnl_rule& rule, CmpOp op, const void* data, std::uint32_t len) {
+  auto e = make_expr("cmp");
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_OP, op == CmpOp::Eq ? NFT_CMP_EQ : NFT_CMP_NEQ);
+  nftnl_expr_set(e.get(), NFTNL_EXPR_CMP_DATA, data, len);
+  append_expr(rule, std::move(e));
+}
+
 void add_nfproto_match(nftnl_rule& rule, net::Family family) {
   auto e = make_expr("meta");
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_KEY, NFT_META_NFPROTO);
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_DREG, NFT_REG_1);
-  append(rule, std::move(e));
+  append_expr(rule, std::move(e));
   const std::uint8_t proto = nfproto_of(family);
   add_cmp(rule, CmpOp::Eq, &proto, sizeof proto);
 }
@@ -145,7 +144,7 @@ void add_addr_match(nftnl_rule& rule, AddrField field, CmpOp op, const net::Pref
   nftnl_expr_set_u32(load.get(), NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
   nftnl_expr_set_u32(load.get(), NFTNL_EXPR_PAYLOAD_OFFSET, addr_offset(network.family(), field));
   nftnl_expr_set_u32(load.get(), NFTNL_EXPR_PAYLOAD_LEN, load_len);
-  append(rule, std::move(load));
+  append_expr(rule, std::move(load));
 
   if (!whole_bytes) {
     Bytes mask{};
@@ -158,13 +157,13 @@ void add_addr_match(nftnl_rule& rule, AddrField field, CmpOp op, const net::Pref
     nftnl_expr_set_u32(bitwise.get(), NFTNL_EXPR_BITWISE_LEN, addr_len);
     nftnl_expr_set(bitwise.get(), NFTNL_EXPR_BITWISE_MASK, mask.data(), addr_len);
     nftnl_expr_set(bitwise.get(), NFTNL_EXPR_BITWISE_XOR, zero.data(), addr_len);
-    append(rule, std::move(bitwise));
+    append_expr(rule, std::move(bitwise));
   }
   add_cmp(rule, op, network.address().bytes().data(), load_len);
 }
 
 void add_masquerade(nftnl_rule& rule) {
-  append(rule, make_expr("masq"));
+  append_expr(rule, make_expr("masq"));
 }
 
 void add_return(nftnl_rule& rule) {
@@ -179,7 +178,7 @@ void add_iifname_match(nftnl_rule& rule, const std::string& name) {
   auto e = make_expr("meta");
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_KEY, NFT_META_IIFNAME);
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_DREG, NFT_REG_1);
-  append(rule, std::move(e));
+  append_expr(rule, std::move(e));
   std::array<char, IFNAMSIZ> padded{};
   std::memcpy(padded.data(), name.data(), std::min(name.size(), padded.size() - 1));
   add_cmp(rule, CmpOp::Eq, padded.data(), padded.size());
@@ -192,7 +191,7 @@ void add_ether_saddr_match(nftnl_rule& rule, const std::array<std::uint8_t, 6>& 
   nftnl_expr_set_u32(load.get(), NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_LL_HEADER);
   nftnl_expr_set_u32(load.get(), NFTNL_EXPR_PAYLOAD_OFFSET, kEtherSaddrOffset);
   nftnl_expr_set_u32(load.get(), NFTNL_EXPR_PAYLOAD_LEN, mac.size());
-  append(rule, std::move(load));
+  append_expr(rule, std::move(load));
   add_cmp(rule, CmpOp::Eq, mac.data(), mac.size());
 }
 

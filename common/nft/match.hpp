@@ -19,6 +19,13 @@ namespace cni::nft {
 enum class AddrField { Source, Destination };  // saddr, daddr
 enum class CmpOp { Eq, Neq };                  // ==, !=
 
+/// A new expression of kind `name` ("cmp", "meta", ...); throws cni::Error on ENOMEM.
+ExprPtr make_expr(const char* name);
+/// Appends `e` to the rule (which takes it).
+void append_expr(nftnl_rule& rule, ExprPtr e);
+/// Appends `cmp <op> reg 1 <data>`.
+void add_cmp(nftnl_rule& rule, CmpOp op, const void* data, std::uint32_t len);
+
 /// Appends `meta nfproto ipv4|ipv6`: the match nft puts before an ip/ip6 header match in an
 /// inet-family table (it is implicit in `nft list` output).
 void add_nfproto_match(nftnl_rule& rule, net::Family family);

@@ -14,40 +14,23 @@
 #include <cstring>
 
 #include "nft/error.hpp"
+#include "nft/match.hpp"
 
 namespace cni::nft {
 namespace {
-
-ExprPtr make_expr(const char* name) {
-  ExprPtr e(nftnl_expr_alloc(name));
-  if (!e) throw nft_error(ENOMEM, std::string("allocate nftables expression ") + name);
-  return e;
-}
-
-void append(nftnl_rule& rule, ExprPtr e) {
-  nftnl_rule_add_expr(&rule, e.release());
-}
-
-void add_cmp(nftnl_rule& rule, CmpOp op, const void* data, std::uint32_t len) {
-  auto e = make_expr("cmp");
-  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_OP, op == CmpOp::Eq ? NFT_CMP_EQ : NFT_CMP_NEQ);
-  nftnl_expr_set(e.get(), NFTNL_EXPR_CMP_DATA, data, len);
-  append(rule, std::move(e));
-}
 
 void add_meta_load(nftnl_rule& rule, std::uint32_t key) {
   auto e = make_expr("meta");
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_KEY, key);
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_DREG, NFT_REG_1);
-  append(rule, std::move(e));
+  append_expr(rule, std::move(e));
 }
 
 void add_immediate(nftnl_rule& rule, std::uint32_t reg, const void* data, std::uint32_t len) {
   auto e = make_expr("immediate");
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_DREG, reg);
   nftnl_expr_set(e.get(), NFTNL_EXPR_IMM_DATA, data, len);
-  append(rule, std::move(e));
+  append_expr(rule, std::move(e));
 }
 
 // The registers as one byte array: NFT_REG_1..4 are 16 bytes each, NFT_REG32_00..15 alias
@@ -100,7 +83,7 @@ void add_dport_match(nftnl_rule& rule, std::uint16_t port) {
   nftnl_expr_set_u32(load.get(), NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_TRANSPORT_HEADER);
   nftnl_expr_set_u32(load.get(), NFTNL_EXPR_PAYLOAD_OFFSET, 2);
   nftnl_expr_set_u32(load.get(), NFTNL_EXPR_PAYLOAD_LEN, 2);
-  append(rule, std::move(load));
+  append_expr(rule, std::move(load));
   const std::array<std::uint8_t, 2> be{static_cast<std::uint8_t>(port >> 8),
                                        static_cast<std::uint8_t>(port & 0xff)};
   add_cmp(rule, CmpOp::Eq, be.data(), be.size());
@@ -118,7 +101,7 @@ void add_dnat(nftnl_rule& rule, const net::IpAddress& addr, std::uint16_t port) 
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_PROTO_SPECIFIED);
-  append(rule, std::move(e));
+  append_expr(rule, std::move(e));
 }
 
 void add_fib_daddr_local(nftnl_rule& rule) {
@@ -126,7 +109,7 @@ void add_fib_daddr_local(nftnl_rule& rule) {
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_FIB_DREG, NFT_REG_1);
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
-  append(rule, std::move(e));
+  append_expr(rule, std::move(e));
   const std::uint32_t local = RTN_LOCAL;  // host byte order, as nft compares it
   add_cmp(rule, CmpOp::Eq, &local, sizeof local);
 }
@@ -135,7 +118,7 @@ void add_ct_status_dnat(nftnl_rule& rule) {
   auto ct = make_expr("ct");
   nftnl_expr_set_u32(ct.get(), NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
   nftnl_expr_set_u32(ct.get(), NFTNL_EXPR_CT_DREG, NFT_REG_1);
-  append(rule, std::move(ct));
+  append_expr(rule, std::move(ct));
   const std::uint32_t mask = IPS_DST_NAT;
   const std::uint32_t zero = 0;
   auto bitwise = make_expr("bitwise");
@@ -144,7 +127,7 @@ void add_ct_status_dnat(nftnl_rule& rule) {
   nftnl_expr_set_u32(bitwise.get(), NFTNL_EXPR_BITWISE_LEN, sizeof mask);
   nftnl_expr_set(bitwise.get(), NFTNL_EXPR_BITWISE_MASK, &mask, sizeof mask);
   nftnl_expr_set(bitwise.get(), NFTNL_EXPR_BITWISE_XOR, &zero, sizeof zero);
-  append(rule, std::move(bitwise));
+  append_expr(rule, std::move(bitwise));
   add_cmp(rule, CmpOp::Neq, &zero, sizeof zero);
 }
 

@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "nft/comment.hpp"
+#include "nft/comment.hpp"
 #include "nft/error.hpp"
 
 namespace cni::nft {
@@ -28,21 +30,7 @@ void set_comment_and_tag(nftnl_rule& rule, std::string_view comment, std::string
 }
 
 std::optional<std::string> tag_of(const nftnl_rule& rule) {
-  if (!nftnl_rule_is_set(&rule, NFTNL_RULE_USERDATA)) return std::nullopt;
-  std::uint32_t len = 0;
-  const auto* data =
-      static_cast<const std::uint8_t*>(nftnl_rule_get_data(&rule, NFTNL_RULE_USERDATA, &len));
-  for (std::uint32_t at = 0; data != nullptr && at + 2 <= len;) {
-    const std::uint8_t type = data[at];
-    const std::uint8_t value_len = data[at + 1];
-    if (at + 2 + value_len > len) break;
-    if (type == kRuleTagType) {
-      const auto* text = reinterpret_cast<const char*>(data + at + 2);
-      return std::string(text, strnlen(text, value_len));
-    }
-    at += 2U + value_len;
-  }
-  return std::nullopt;
+  return udata_string(rule, kRuleTagType);
 }
 
 }  // namespace cni::nft

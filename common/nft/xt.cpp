@@ -13,21 +13,12 @@
 #include <vector>
 
 #include "nft/error.hpp"
+#include "nft/match.hpp"
 
 namespace cni::nft {
 namespace {
 
 constexpr std::uint32_t kConntrackRevision = 3;  // what iptables 1.8.9 picks on Linux >= 3.x
-
-ExprPtr make_expr(const char* name) {
-  ExprPtr e(nftnl_expr_alloc(name));
-  if (!e) throw nft_error(ENOMEM, std::string("allocate nftables expression ") + name);
-  return e;
-}
-
-void append(nftnl_rule& rule, ExprPtr e) {
-  nftnl_rule_add_expr(&rule, e.release());
-}
 
 // `match name <name> rev <rev>` with the xtables info struct `info`.
 void add_xt_match(nftnl_rule& rule, const char* name, std::uint32_t rev,
@@ -42,7 +33,7 @@ void add_xt_match(nftnl_rule& rule, const char* name, std::uint32_t rev,
   std::memcpy(copy, info.data(), info.size());
   nftnl_expr_set(e.get(), NFTNL_EXPR_MT_INFO, copy, static_cast<std::uint32_t>(info.size()));
   // The analyzer cannot see that `copy` now belongs to the expression.
-  append(rule, std::move(e));  // NOLINT(clang-analyzer-unix.Malloc)
+  append_expr(rule, std::move(e));  // NOLINT(clang-analyzer-unix.Malloc)
 }
 
 std::string hex(const void* data, std::uint32_t len) {
@@ -63,14 +54,14 @@ void add_xt_ifname(nftnl_rule& rule, IfDir dir, CmpOp op, std::string_view name)
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_KEY,
                      dir == IfDir::In ? NFT_META_IIFNAME : NFT_META_OIFNAME);
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_DREG, NFT_REG_1);
-  append(rule, std::move(e));
+  append_expr(rule, std::move(e));
   const std::string z(name);  // compared with its NUL: an exact name, not a prefix
   auto cmp = make_expr("cmp");
   nftnl_expr_set_u32(cmp.get(), NFTNL_EXPR_CMP_SREG, NFT_REG_1);
   nftnl_expr_set_u32(cmp.get(), NFTNL_EXPR_CMP_OP, op == CmpOp::Eq ? NFT_CMP_EQ : NFT_CMP_NEQ);
   nftnl_expr_set(cmp.get(), NFTNL_EXPR_CMP_DATA, z.c_str(),
                  static_cast<std::uint32_t>(z.size() + 1));
-  append(rule, std::move(cmp));
+  append_expr(rule, std::move(cmp));
 }
 
 void add_xt_ctstate_related_established(nftnl_rule& rule) {
@@ -102,14 +93,14 @@ void add_counter(nftnl_rule& rule) {
   auto e = make_expr("counter");
   nftnl_expr_set_u64(e.get(), NFTNL_EXPR_CTR_PACKETS, 0);
   nftnl_expr_set_u64(e.get(), NFTNL_EXPR_CTR_BYTES, 0);
-  append(rule, std::move(e));
+  append_expr(rule, std::move(e));
 }
 
 void add_accept(nftnl_rule& rule) {
   auto e = make_expr("immediate");
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
-  append(rule, std::move(e));
+  append_expr(rule, std::move(e));
 }
 
 std::optional<std::string> xt_comment_of(const nftnl_rule& rule) {
