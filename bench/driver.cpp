@@ -356,6 +356,7 @@ class Runner {
     for (const auto& a : o_.extra_args)
       args.push_back(substitute(a, "@NETNS@", o_.containers[i]));
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args)
       argv.push_back(a.data());
     argv.push_back(nullptr);
