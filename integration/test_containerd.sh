@@ -72,19 +72,32 @@ mount -t tmpfs -o mode=755 opt_private /opt
 mkdir -p /opt/cni/bin
 mount --bind "$BIN_DIR" /opt/cni/bin
 [ ! -d /usr/lib/cni ] || mount --bind "$BIN_DIR" /usr/lib/cni
-mount -t tmpfs -o mode=755 cni_conf_private /etc/cni/net.d
+if [ -d /etc/cni/net.d ]; then
+  mount -t tmpfs -o mode=755 cni_conf_private /etc/cni/net.d
+elif [ -d /etc/cni ]; then
+  mount -t tmpfs -o mode=755 cni_conf_private /etc/cni
+  mkdir /etc/cni/net.d
+else # no mount point to use: a private copy of /etc
+  cp -a /etc "$work/etc"
+  mount --bind "$work/etc" /etc
+  mkdir -p /etc/cni/net.d
+fi
 mkdir -p "$work/cri-net.d" "$work/share" "$work/plugin-logs"
 
-# Another host on a veth (192.0.2.2), routed to us at 192.0.2.1: it reaches hostPorts.
+# Another host on a veth (192.0.2.2, 2001:db8:2::2), routed to us at 192.0.2.1 and
+# 2001:db8:2::1: it reaches hostPorts.
 ip netns add "$ext"
 ip link add ext0 type veth peer name eth0 netns "$ext"
 ip addr add 192.0.2.1/24 dev ext0
+ip addr add 2001:db8:2::1/64 dev ext0 nodad
 ip link set ext0 up
 ip -n "$ext" addr add 192.0.2.2/24 dev eth0
+ip -n "$ext" addr add 2001:db8:2::2/64 dev eth0 nodad
 ip -n "$ext" link set eth0 up
 ip -n "$ext" link set lo up
 ip -n "$ext" route add default via 192.0.2.1
-HOST_IP=192.0.2.1
+ip -n "$ext" -6 route add default via 2001:db8:2::1
+HOST_IP=192.0.2.1 HOST_IP6=2001:db8:2::1
 
 # The image, without a registry: a docker-archive of busybox-static, tagged both as the CRI
 # sandbox image and as ctr's. Its entrypoint (the pods' pause process) serves
@@ -169,19 +182,29 @@ EOF
 
 # The plugins log every call (command, container, netns) to a file per caller.
 section "starting containerd"
-CNI_LOG_FILE=$work/plugin-logs/cri.log CNI_LOG_LEVEL=debug \
-  containerd --config "$work/config.toml" >"$work/containerd.log" 2>&1 &
-ctrd_pid=$!
-for _ in $(seq 100); do
-  [ -S "$sock" ] && cri version >"$work/version.json" 2>/dev/null && break
-  kill -0 "$ctrd_pid" 2>/dev/null || break
-  sleep 0.1
-done
-if ! kill -0 "$ctrd_pid" 2>/dev/null || [ ! -s "$work/version.json" ]; then
-  tail -20 "$work/containerd.log"
-  fail "containerd started with a private config"
-  exit 1
-fi
+start_containerd() {
+  rm -f "$work/version.json"
+  CNI_LOG_FILE=$work/plugin-logs/cri.log CNI_LOG_LEVEL=debug \
+    containerd --config "$work/config.toml" >>"$work/containerd.log" 2>&1 &
+  ctrd_pid=$!
+  for _ in $(seq 150); do
+    [ -S "$sock" ] && cri version >"$work/version.json" 2>/dev/null && break
+    kill -0 "$ctrd_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if ! kill -0 "$ctrd_pid" 2>/dev/null || [ ! -s "$work/version.json" ]; then
+    tail -20 "$work/containerd.log"
+    fail "containerd started with a private config"
+    exit 1
+  fi
+}
+stop_containerd() {
+  kill -TERM "$ctrd_pid"
+  for _ in $(seq 100); do kill -0 "$ctrd_pid" 2>/dev/null || break; sleep 0.1; done
+  check "containerd stopped on SIGTERM" bash -c "! kill -0 $ctrd_pid 2>/dev/null"
+  ctrd_pid=""
+}
+start_containerd
 expect_json "CRI Version: containerd, API v1" "$(cat "$work/version.json")" \
   '[.runtime_name, .runtime_api_version]' '["containerd","v1"]'
 
@@ -198,13 +221,14 @@ pass "ctr images import of the busybox-static image (no registry)"
 # --- nothing of a container is left: rules naming it, reservations, veths, ifbs, netns files.
 # residue WORDS...: prints what is left (empty when nothing).
 residue() {
-  local rules x left=""
+  local rules addrs x left=""
   rules=$( { nft list ruleset; iptables-save; ip6tables-save; } 2>&1)
+  addrs=$(ip -j addr show | jq -r '.[].addr_info[].local')
   for x in "$@"; do
     [ -n "$x" ] || continue
     grep -qF -- "$x" <<<"$rules" && left+=" rule:$x"
     grep -rlsF --exclude='last_reserved_ip*' -- "$x" /var/lib/cni >/dev/null && left+=" /var/lib/cni:$x"
-    ip -j addr show | jq -e --arg a "${x%/*}" '[.[].addr_info[].local] | index($a)' >/dev/null && left+=" addr:$x"
+    grep -qxF -- "${x%/*}" <<<"$addrs" && left+=" addr:$x"
   done
   left+=$(ip -j link show | jq -r '.[] | select(.linkinfo.info_kind == "veth" or .linkinfo.info_kind == "ifb"
     or (.ifname | startswith("veth")) or (.ifname | startswith("bwp"))) | " link:" + .ifname' |
@@ -272,8 +296,12 @@ check "ctr: ctr-b's default route is via 10.77.0.1" grep -q '^default via 10.77.
 check "ctr: lo is up in ctr-a" grep -q 'UP' "$work/share/a.lo"
 expect_eq "ctr: ctr-b pings ctr-a" "$(cat "$work/share/b.ping-a" 2>/dev/null)" ok
 expect_eq "ctr: ctr-b pings the gateway" "$(cat "$work/share/b.ping-gw" 2>/dev/null)" ok
-# ctr's DEL carries no netns: bridge and loopback logged a DEL per container with netns= empty.
+# ctr's ADD names the task's /proc/<pid>/ns/net; its DEL carries no netns: bridge and loopback
+# logged a DEL per container with netns= empty.
 for c in ctr-a ctr-b; do
+  check "ctr: $c's ADD reached bridge with CNI_NETNS=/proc/<task pid>/ns/net" grep -q \
+    "bridge\[[0-9]*\] debug: ADD network=ctrnet container=cnitest-$c ifname=eth0 netns=/proc/[0-9]*/ns/net\$" \
+    "$work/plugin-logs/ctr.log"
   for p in bridge loopback; do
     check "ctr: $c's DEL reached $p with an empty CNI_NETNS" grep -q \
       "$p\[[0-9]*\] debug: DEL network=ctrnet container=cnitest-$c ifname=eth0 netns=\$" "$work/plugin-logs/ctr.log"
@@ -348,6 +376,8 @@ pod_ping "pod-a" gateway 10.88.0.1 IPv4
 pod_ping "pod-a" gateway 2001:4860:4860::1 IPv6
 check "CRI: lo is up in pod-a (the cni-loopback network)" \
   grep -q UP <<<"$(in_pod "${nsp[pod-a]}" ip -o link show lo)"
+check "CRI: the cni-loopback network ran our loopback on lo in pod-a's netns" grep -qF \
+  "debug: ADD network=cni-loopback container=${pods[0]} ifname=lo netns=${nsp[pod-a]}" "$work/plugin-logs/cri.log"
 
 # hostPort 18080 -> pod-web:80.
 want="hello from pod-web"
@@ -355,8 +385,27 @@ for _ in $(seq 30); do [ -n "$(curl -s -m 2 "http://${ip4[pod-web]}/" || true)" 
 expect_eq "CRI: pod-web serves on its own address" "$(curl -s -m 3 "http://${ip4[pod-web]}/" || true)" "$want"
 expect_eq "CRI: hostPort 18080 answers another host on $HOST_IP" \
   "$(ip netns exec "$ext" curl -s -m 3 "http://$HOST_IP:18080/" || true)" "$want"
+expect_eq "CRI: hostPort 18080 answers another host on [$HOST_IP6] (IPv6)" \
+  "$(ip netns exec "$ext" curl -s -m 3 "http://[$HOST_IP6]:18080/" || true)" "$want"
 expect_eq "CRI: hostPort 18080 answers on the host's own address" \
   "$(curl -s -m 3 "http://$HOST_IP:18080/" || true)" "$want"
+
+expect_eq "CRI: hostPort 18080 answers on 127.0.0.1" "$(curl -s -m 3 http://127.0.0.1:18080/ || true)" "$want"
+
+# A second pod asking for the same hostPort: our portmap refuses it, containerd DELs the
+# failed sandbox at once and RunPodSandbox fails; nothing of it stays, pod-web keeps the port.
+out=$(cri run "$(pod pod-web2 '.port_mappings = [{protocol: "TCP", container_port: 80, host_port: 18080}]')") && rc=0 || rc=$?
+if [ "$rc" != 0 ] && grep -qF "already published" <<<"$out"; then
+  pass "CRI: RunPodSandbox of a pod asking for a taken hostPort fails (already published)"
+else
+  OUT=$out fail "CRI: RunPodSandbox of a pod asking for a taken hostPort fails (already published)"
+fi
+expect_eq "CRI: ... and leaves no sandbox" "$(cri list | sort)" "$(printf '%s\n' "${pods[@]}" | sort)"
+expect_eq "CRI: ... no veth" "$(ip -j link show master cni0 type veth | jq length)" 4
+expect_eq "CRI: ... no reservation (4 pods, 2 families)" \
+  "$(find /var/lib/cni/networks/containerd-net -maxdepth 1 -type f -name '[0-9]*' | wc -l)" 8
+expect_eq "CRI: ... and hostPort 18080 still reaches pod-web" \
+  "$(ip netns exec "$ext" curl -s -m 3 "http://$HOST_IP:18080/" || true)" "$want"
 
 # Bandwidth: containerd sends {"IngressRate": 8000000, "IngressBurst": 4294967295, ...}.
 bw_veth=$(jq -r 'select(.name == "pod-bw") | .cni_result["containerd-net"].Interfaces
@@ -413,19 +462,23 @@ expect_json "CRI: twenty distinct IPv6 addresses" "$all" \
 expect_eq "CRI: twenty host veths on cni0" "$(ip -j link show master cni0 type veth | jq length)" 20
 section "CRI: twenty pods running"
 words=$(words_of "$st")
-out=$(cri stopremove "${pods[@]}") || { OUT=$out fail "CRI: concurrent stop + remove"; }
+# containerd restarts under running pods (an upgrade): they stay ready, and the DELs after the
+# restart (from containerd's stored state and libcni's cache) still clean everything.
+stop_containerd
+start_containerd
+expect_json "CRI: after a containerd restart the twenty pods are still ready, same addresses" \
+  "$(status "${pods[@]}" | jq -s '[.[] | [.state, .ip]]')" '.' "$(jq -c '[.[] | [.state, .ip]]' <<<"$all")"
 t2=$(date +%s%N)
+out=$(cri stopremove "${pods[@]}") || { OUT=$out fail "CRI: concurrent stop + remove"; }
+t3=$(date +%s%N)
 # shellcheck disable=SC2086
 expect_eq "CRI: twenty pods stopped and removed concurrently leave nothing" "$(residue $words)" ""
 expect_eq "CRI: no sandbox left" "$(cri list)" ""
-echo "twenty pods: run $(((t1 - t0) / 1000000)) ms, stop + remove $(((t2 - t1) / 1000000)) ms"
+echo "twenty pods: run $(((t1 - t0) / 1000000)) ms, stop + remove $(((t3 - t2) / 1000000)) ms"
 
 # The daemon stops by PID; the outer part checks no process, cgroup or mount is left.
 section "stopping containerd"
-kill -TERM "$ctrd_pid"
-for _ in $(seq 100); do kill -0 "$ctrd_pid" 2>/dev/null || break; sleep 0.1; done
-check "containerd stopped on SIGTERM" bash -c "! kill -0 $ctrd_pid 2>/dev/null"
-ctrd_pid=""
+stop_containerd
 remove_cgroup_parent
 section "done"
 finish
