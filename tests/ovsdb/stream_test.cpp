@@ -24,6 +24,14 @@ TEST(MessageSplitter, BracesAndEscapedQuotesInsideStrings) {
   EXPECT_EQ(s.next().value(), m);
 }
 
+TEST(MessageSplitter, AnEscapedQuoteDoesNotEndTheString) {
+  MessageSplitter s;
+  const std::string m = R"({"a":"\"}"})";
+  s.feed(m + "{}");
+  EXPECT_EQ(s.next().value(), m);
+  EXPECT_EQ(s.next().value(), "{}");
+}
+
 TEST(MessageSplitter, ByteByByte) {
   MessageSplitter s;
   const std::string m = R"({"method":"echo","params":["a{"],"id":"echo"})";
