@@ -13,7 +13,7 @@ ovs_start() {
   ovsdb-tool create "$OVS_DIR/conf.db" /usr/share/openvswitch/vswitch.ovsschema
   ovsdb-server "$OVS_DIR/conf.db" --remote="punix:$OVS_DIR/db.sock" \
     --pidfile="$OVS_DIR/ovsdb-server.pid" --unixctl="$OVS_DIR/ovsdb-server.ctl" \
-    --log-file="$OVS_DIR/ovsdb-server.log" --detach --no-chdir
+    --log-file="$OVS_DIR/ovsdb-server.log" -vconsole:off --detach --no-chdir
   ovs-vsctl --db="$OVS_DB" --no-wait init
   ovs_start_vswitchd
 }

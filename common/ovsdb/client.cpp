@@ -210,8 +210,9 @@ json Client::call(const std::string& method, const json& params) {
     if (mid == msg.end() || !mid->is_number_integer() || mid->get<long long>() != id) continue;
     auto err = msg.find("error");
     if (err != msg.end() && !err->is_null()) {
-      std::string text = err->is_string() ? err->get<std::string>() : err->dump();
-      fail(method + ": " + text);
+      std::string text = method + ": ";
+      text += err->is_string() ? err->get<std::string>() : err->dump();
+      fail(text);
     }
     auto res = msg.find("result");
     if (res == msg.end()) fail(peer_ + ": protocol error: a reply without result");

@@ -122,15 +122,16 @@ AddedPort add_port(Client& c, const PortSpec& spec) {
 
 std::optional<InterfaceRow> wait_applied(Client& c, long long next_cfg, const std::string& iface,
                                          std::chrono::milliseconds timeout) {
-  // The server holds the transaction until cur_cfg == next_cfg or the timeout; cur_cfg may
-  // also have passed next_cfg (another client's change applied at once): checked after.
+  // The server holds the transaction until no row has cur_cfg < next_cfg, or the timeout.
+  // (Not "until cur_cfg == next_cfg": with concurrent clients ovs-vswitchd applies several
+  // increments at once and cur_cfg jumps past ours.)
   const json ops = json::array(
       {{{"op", "wait"},
         {"table", "Open_vSwitch"},
-        {"where", json::array()},
+        {"where", json::array({json::array({"cur_cfg", "<", next_cfg})})},
         {"columns", {"cur_cfg"}},
         {"until", "=="},
-        {"rows", json::array({{{"cur_cfg", next_cfg}}})},
+        {"rows", json::array()},
         {"timeout", timeout.count()}},
        select_op("Interface", where_name(iface), {"_uuid", "name", "error", "ofport"})});
   const auto saved = c.timeout();

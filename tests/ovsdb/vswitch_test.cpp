@@ -78,7 +78,9 @@ TEST(AddPort, MissingBridgeFailsNamingTheGuard) {
 TEST(WaitApplied, AppliedReturnsTheInterface) {
   FakeOvsdb server([](const json& req) {
     EXPECT_EQ(req["params"][1]["op"], "wait");
-    EXPECT_EQ(req["params"][1]["rows"], json::parse(R"([{"cur_cfg":7}])"));
+    // Until no row is behind 7 (cur_cfg may jump past 7 when clients run concurrently).
+    EXPECT_EQ(req["params"][1]["where"], json::parse(R"([["cur_cfg","<",7]])"));
+    EXPECT_EQ(req["params"][1]["rows"], json::array());
     EXPECT_EQ(req["params"][1]["timeout"], 500);
     return std::vector<std::string>{reply(req, json::parse(R"([{},{"rows":[{"_uuid":["uuid","i1"],
       "name":"veth0","error":["set",[]],"ofport":3}]}])"))};
