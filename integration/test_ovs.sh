@@ -70,6 +70,21 @@ done
 kill "$HTTPD" 2>/dev/null || true
 wait "$HTTPD" 2>/dev/null || true
 expect_eq "TCP from A to B" "$got" "hello over ovs"
+# tx_csum NS IFNAME [0|1]: reads (or sets, then reads) tx checksum offload (ETHTOOL_[GS]TXCSUM).
+tx_csum() {
+  ip netns exec "$1" python3 - "$2" ${3:+"$3"} <<'PY'
+import array, fcntl, socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def req(cmd, data):
+    buf = array.array("B", struct.pack("II", cmd, data))
+    fcntl.ioctl(s, 0x8946, struct.pack("16sP", sys.argv[1].encode(), buf.buffer_info()[0]))
+    return struct.unpack("II", buf.tobytes())[1]
+if len(sys.argv) > 2:
+    req(0x17, int(sys.argv[2]))
+print(req(0x16, 0))
+PY
+}
+expect_eq "tx checksum offload off on the container end (netdev datapath)" "$(tx_csum "$A" eth0)" "0"
 
 # --- CHECK ------------------------------------------------------------------------------
 V100_PREV=$(printf '%s' "$V100" | jq -c --argjson p "$RA" '. + {prevResult: $p}')
