@@ -184,6 +184,9 @@ cni "$H" ovs ADD cx "/run/netns/$X" eth0 "$(conf net '"vlan":5,"trunk":[{"id":6}
 expect_cni_error "vlan with trunk" 7 "vlan: cannot be used together with trunk"
 cni "$H" ovs ADD cx "/run/netns/$X" eth0 "$(conf net '"vlan":5' | jq -c --arg s "unix:$D/nothing.sock" '.socket_file = $s')"
 expect_cni_error "unreachable socket_file" 107 "socket_file: ovsdb: connect unix:$D/nothing.sock"
+# IPAM failing after the port was made (ovs-cni's endless-DEL bug): the rows are rolled back.
+cni "$H" ovs ADD cx "/run/netns/$X" eth0 "$(conf net '"vlan":5' | jq -c '.ipam.rangeStart = "10.99.0.5"')"
+check "an IPAM failure fails ADD" test "$RC" != 0
 expect_eq "bad input changed nothing" "$(ports) $(host_veths) $(reservations)" "$before"
 expect_eq "no container iface left" "$(ip -n "$X" -o link show type veth | wc -l)" "0"
 
