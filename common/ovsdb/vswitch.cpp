@@ -74,7 +74,7 @@ json add_port_ops(const PortSpec& spec) {
                {"external_ids", make_map(spec.external_ids)}};
   if (spec.vlan) {
     port["vlan_mode"] = "access";
-    port["tag"] = *spec.vlan;
+    if (*spec.vlan != 0) port["tag"] = *spec.vlan;
   } else if (spec.trunks) {
     port["vlan_mode"] = "trunk";
     std::vector<json> t(spec.trunks->begin(), spec.trunks->end());

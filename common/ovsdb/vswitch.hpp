@@ -32,7 +32,7 @@ std::optional<BridgeRow> find_bridge(Client& c, const std::string& name);
 struct PortSpec {
   std::string bridge;
   std::string name;
-  std::optional<int> vlan;                 // access port with this tag
+  std::optional<int> vlan;                 // access port with this tag (0: no tag)
   std::optional<std::vector<int>> trunks;  // trunk port (empty: every VLAN)
   std::optional<int> ofport_request;
   std::string interface_type;                       // "" = the schema's default (system)

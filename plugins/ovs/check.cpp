@@ -38,7 +38,7 @@ void check_port(ovsdb::Client& db, const Request& req, const Config& cfg) {
   const std::string mode = p.vlan_mode.empty() ? "trunk" : p.vlan_mode;
   if (mode != want_mode) fail("port " + p.name + " vlan_mode is " + mode + ", want " + want_mode);
   const std::optional<long long> want_tag =
-      cfg.vlan ? std::optional<long long>(*cfg.vlan) : std::nullopt;
+      cfg.vlan && *cfg.vlan != 0 ? std::optional<long long>(*cfg.vlan) : std::nullopt;
   if (p.tag != want_tag) {
     fail("port " + p.name + " tag is " + (p.tag ? std::to_string(*p.tag) : "none") + ", want " +
          (want_tag ? std::to_string(*want_tag) : "none"));

@@ -81,7 +81,7 @@ Config parse_config(const Request& req) {
   } catch (const Error& e) {
     throw Error(Code::InvalidConfig, e.msg());
   }
-  if (auto v = int_key(raw, "vlan", -1, 0, kMaxVlan); v > 0) c.vlan = v;
+  if (auto v = int_key(raw, "vlan", -1, 0, kMaxVlan); v >= 0) c.vlan = v;
   if (raw.contains("trunk") && !raw["trunk"].is_null()) {
     if (raw["trunk"].is_array() && raw["trunk"].empty()) {
       c.trunks = std::vector<int>{};

@@ -13,7 +13,7 @@ namespace cni::ovs {
 /// The ovs plugin's keys, those of k8snetworkplumbingwg/ovs-cni (see README "ovs").
 struct Config {
   std::string bridge;                      // required; the OVS bridge must exist
-  std::optional<int> vlan;                 // access port tag (0 or absent: trunk port)
+  std::optional<int> vlan;                 // access port (tag unless 0); absent: trunk port
   std::optional<std::vector<int>> trunks;  // "trunk": the VLANs of a trunk port
   int mtu = 0;                             // 0: the kernel's default
   std::optional<int> ofport_request;

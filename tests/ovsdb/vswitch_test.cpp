@@ -37,6 +37,12 @@ TEST(AddPort, OneTransactionGuardedByTheBridge) {
             json::parse(R"([["ports","insert",["set",[["named-uuid","port"]]]]])"));
   EXPECT_EQ(ops[4]["mutations"], json::parse(R"([["next_cfg","+=",1]])"));
 
+  PortSpec untagged = spec();
+  untagged.vlan = 0;
+  const json u = add_port_ops(untagged);
+  EXPECT_EQ(u[2]["row"]["vlan_mode"], "access");
+  EXPECT_FALSE(u[2]["row"].contains("tag"));
+
   PortSpec trunk = spec();
   trunk.vlan.reset();
   trunk.trunks = std::vector<int>{10, 42};

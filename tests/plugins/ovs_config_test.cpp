@@ -56,8 +56,8 @@ TEST(OvsConfig, Keys) {
   EXPECT_EQ(c.ofport_request, 7);
   EXPECT_EQ(c.interface_type, "system");
   EXPECT_EQ(c.socket.path, "/tmp/x.sock");  // a bare path, as ovs-cni takes it
-  // vlan 0 is no tag (a trunk port), as ovs-cni.
-  EXPECT_FALSE(parse_config(request(base({{"vlan", 0}}))).vlan);
+  // vlan 0 is an access port without a tag, as ovs-cni.
+  EXPECT_EQ(parse_config(request(base({{"vlan", 0}}))).vlan, 0);
 }
 
 TEST(OvsConfig, Trunk) {
