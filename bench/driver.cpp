@@ -8,7 +8,13 @@
 //
 // Usage: cni-bench-driver --plugin PATH --config FILE --host-netns PATH --command CMD
 //                         [--parallel P] [--id-prefix bench] [--timeout SECONDS]
+//                         [--ifname NAME] [--env KEY=VALUE]... [--arg ARG]...
 //                         CONTAINER-NETNS...
+// --env adds a variable to every call's environment (the floor program's FLOOR_*); --arg adds an
+// argument after the program's name, @NETNS@ in it replaced by the call's container netns path
+// (netavark setup/teardown); @INDEX@ in --config's path is replaced by the call's index from 1
+// (netavark's options differ per container), and in --ifname's NAME (default eth0; many
+// attachments in one namespace, as bench/run's scale table fills a bridge).
 // Output (stdout): one line per call, in container order, then two summary lines:
 //   call <index from 1> <latency ms> <plugin KiB> <tree KiB> <CPU ms>
 //   tree_max_rss_kib <KiB>
@@ -61,10 +67,21 @@ struct Options {
   std::string host_netns;
   std::string command;
   std::string id_prefix = "bench";
+  std::string ifname = "eth0";  // --ifname: CNI_IFNAME, @INDEX@ in it replaced by the call's index
   int parallel = 1;
   int timeout_s = 120;
   std::vector<std::string> containers;
+  std::vector<std::string> extra_env;   // --env KEY=VALUE, added to every call's environment
+  std::vector<std::string> extra_args;  // --arg ARG, after the program's name; @NETNS@ in one
+                                        // becomes the call's container netns path
 };
+
+// `s` with every `token` replaced by `value`.
+std::string substitute(std::string s, std::string_view token, const std::string& value) {
+  for (auto at = s.find(token); at != std::string::npos; at = s.find(token, at + value.size()))
+    s.replace(at, token.size(), value);
+  return s;
+}
 
 struct Call {
   pid_t pid = -1;
@@ -90,7 +107,9 @@ struct Call {
 
 void usage() {
   die("usage: cni-bench-driver --plugin PATH --config FILE --host-netns PATH --command CMD "
-      "[--parallel P] [--id-prefix PREFIX] [--timeout SECONDS] CONTAINER-NETNS...");
+      "[--parallel P] [--id-prefix PREFIX] [--timeout SECONDS] [--ifname NAME] "
+      "[--env KEY=VALUE]... "
+      "[--arg ARG]... CONTAINER-NETNS...");
 }
 
 Options parse_args(int argc, char** argv) {
@@ -115,6 +134,12 @@ Options parse_args(int argc, char** argv) {
       o.id_prefix = value();
     } else if (a == "--timeout") {
       o.timeout_s = std::atoi(value().c_str());
+    } else if (a == "--ifname") {
+      o.ifname = value();
+    } else if (a == "--env") {
+      o.extra_env.push_back(value());
+    } else if (a == "--arg") {
+      o.extra_args.push_back(value());
     } else if (a.starts_with("--")) {
       usage();
     } else {
@@ -195,6 +220,22 @@ std::string describe(pid_t pid) {
   std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
   return "  pid " + std::to_string(pid) + " state " + status_field(pid, "State") + " wchan " +
          read_file(dir + "/wchan") + " : " + cmdline;
+}
+
+// Under SCHED_FIFO (bench/run's default) the plugins run at the priority the driver was started
+// with, and the driver one above them: a plugin that spins (a Go runtime's threads can livelock
+// under SCHED_FIFO on 2 CPUs) would otherwise keep the driver, at the same priority, off the
+// CPUs, and its timeout would never fire. g_plugin_priority is what the children get back; -1
+// when the driver is not SCHED_FIFO (nothing changes).
+int g_plugin_priority = -1;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
+
+void rise_above_plugins() {
+  if (sched_getscheduler(0) != SCHED_FIFO) return;
+  sched_param p{};
+  if (sched_getparam(0, &p) != 0 || p.sched_priority >= sched_get_priority_max(SCHED_FIFO)) return;
+  g_plugin_priority = p.sched_priority;
+  p.sched_priority += 1;
+  if (sched_setscheduler(0, SCHED_FIFO, &p) != 0) g_plugin_priority = -1;
 }
 
 void on_alarm(int /*unused*/) {}
@@ -288,8 +329,9 @@ class Runner {
   void spawn(size_t i) {
     Call& c = calls_[i];
     // Everything but fork and exec is prepared outside the timed region.
-    const int in = open(o_.config.c_str(), O_RDONLY | O_CLOEXEC);
-    if (in < 0) die_errno("open " + o_.config);
+    const std::string config = substitute(o_.config, "@INDEX@", std::to_string(i + 1));
+    const int in = open(config.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) die_errno("open " + config);
     c.out = memfd_create("stdout", MFD_CLOEXEC);
     c.err = memfd_create("stderr", MFD_CLOEXEC);
     if (c.out < 0 || c.err < 0) die_errno("memfd_create");
@@ -301,16 +343,23 @@ class Runner {
         "CNI_COMMAND=" + o_.command,
         "CNI_CONTAINERID=" + o_.id_prefix + std::to_string(i + 1),
         "CNI_NETNS=" + o_.containers[i],
-        "CNI_IFNAME=eth0",
+        "CNI_IFNAME=" + substitute(o_.ifname, "@INDEX@", std::to_string(i + 1)),
         "CNI_PATH=" + dir_of(o_.plugin),
     };
+    env.insert(env.end(), o_.extra_env.begin(), o_.extra_env.end());
     std::vector<char*> envp;
     envp.reserve(env.size() + 1);
     for (auto& e : env)
       envp.push_back(e.data());
     envp.push_back(nullptr);
-    std::string arg0 = o_.plugin;
-    char* argv[] = {arg0.data(), nullptr};
+    std::vector<std::string> args = {o_.plugin};
+    for (const auto& a : o_.extra_args)
+      args.push_back(substitute(a, "@NETNS@", o_.containers[i]));
+    std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
 
     c.start_ms = now_ms();
     c.pid = fork();
@@ -321,7 +370,12 @@ class Runner {
       while (read(gate[0], &b, 1) < 0 && errno == EINTR) {
       }
       if (dup2(in, 0) < 0 || dup2(c.out, 1) < 0 || dup2(c.err, 2) < 0) _exit(126);
-      execve(argv[0], argv, envp.data());
+      if (g_plugin_priority >= 0) {
+        sched_param p{};
+        p.sched_priority = g_plugin_priority;
+        if (sched_setscheduler(0, SCHED_FIFO, &p) != 0) _exit(126);
+      }
+      execve(argv[0], argv.data(), envp.data());
       _exit(127);
     }
     c.traced = ptrace(PTRACE_SEIZE, c.pid, nullptr, PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL) == 0;
@@ -396,6 +450,7 @@ int main(int argc, char** argv) {
   const Options o = parse_args(argc, argv);
   if (access(o.plugin.c_str(), X_OK) != 0) die_errno(o.plugin);
   enter_netns(o.host_netns);
+  rise_above_plugins();
   start_ticking();
   Runner r(o);
   const bool ok = r.run();
