@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Private Open vSwitch daemons for tests, demo and bench (source after lib.sh, or standalone with
 # OVS_HOST_NS set). Everything lives in one temp dir: database, sockets, pid files, logs
 # (OVS_RUNDIR/OVS_DBDIR/OVS_LOGDIR/OVS_SYSCONFDIR point there, so /var/run/openvswitch is never
@@ -32,23 +33,23 @@ ovs_vsctl() {
 # ovs_kill NAME: SIGKILLs the daemon NAME (ovsdb-server or ovs-vswitchd) by its pid file and
 # waits for it to go.
 ovs_kill() {
-  local f="$OVS_DIR/$1.pid" pid i
+  local f="$OVS_DIR/$1.pid" pid _
   [ -f "$f" ] || return 0
   pid=$(cat "$f")
   kill -9 "$pid" 2>/dev/null || true
-  for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
   rm -f "$f"
 }
 
 # ovs_stop: both daemons, by PID.
 ovs_stop() {
   [ -n "${OVS_DIR:-}" ] || return 0
-  local d pid i
+  local d pid
   for d in ovs-vswitchd ovsdb-server; do
     [ -f "$OVS_DIR/$d.pid" ] || continue
     pid=$(cat "$OVS_DIR/$d.pid")
     kill "$pid" 2>/dev/null || true
-    for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
     kill -9 "$pid" 2>/dev/null || true
   done
 }

@@ -6,6 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ovs_lib.sh"
 command -v ovsdb-server >/dev/null || { echo "SKIP: $TEST_NAME needs openvswitch-switch"; exit 0; }
+# shellcheck disable=SC2154 # _rc is assigned inside the trap string
 trap '_rc=$?; ovs_stop; (exit $_rc); _cleanup' EXIT
 
 make_ns H
@@ -160,7 +161,7 @@ wait
 ms=$((($(date +%s%N) - start) / 1000000))
 expect_eq "three concurrent ADDs succeed" "$(cat "$D/rc-g1" "$D/rc-g2" "$D/rc-g3" | tr -d '\n')" "000"
 check "... without waiting for the apply timeout (${ms} ms)" test "$ms" -lt 2900
-OTHER=$(conf othernet '"vlan":300,"ipam":{"type":"host-local","subnet":"10.78.0.0/24","dataDir":"'$D'/ipam"}')
+OTHER=$(conf othernet '"vlan":300,"ipam":{"type":"host-local","subnet":"10.78.0.0/24","dataDir":"'"$D"'/ipam"}')
 make_ns G4
 cni "$H" ovs ADD g4 "/run/netns/$G4" eth0 "$OTHER"
 ip netns del "$G2"  # a crash: its port stays behind
