@@ -27,6 +27,7 @@ enum class Code : unsigned {
   System = 104,       // sysctl, files, processes
   Exhausted = 105,    // no free address left in a range
   CheckFailed = 106,  // CHECK found a resource missing or different from the result
+  Ovsdb = 107,        // the OVSDB server is unreachable, timed out or refused a transaction
   Internal = 999,     // any failure without a more precise code (as libcni's ErrInternal)
 };
 

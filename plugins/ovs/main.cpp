@@ -1,0 +1,5 @@
+#include "ovs.hpp"
+
+int main() {
+  return cni::run_main(cni::ovs::plugin(), "ovs");
+}
