@@ -16,17 +16,18 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "cni-plugins-cpp maintainers <maintainers@localhost>"
     CACHE STRING "The .deb's Maintainer field")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "CNI plugins (bridge, ptp, host-local, ...) in C++20")
+# The Description's first line is the summary; this is the rest.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}
- Drop-in replacements for the Go reference CNI plugins (containernetworking/plugins):
- bridge, veth (ptp), loopback, host-local, portmap, firewall, tuning and bandwidth,
- installed with cnitool in /opt/cni/bin, where containerd, CRI-O and the kubelet look
- by default. Debian's containernetworking-plugins (/usr/lib/cni) is left alone.")
+    "Drop-in replacements for the Go reference CNI plugins (containernetworking/plugins):
+bridge, veth (ptp), loopback, host-local, portmap, firewall, tuning and bandwidth,
+installed with cnitool in /opt/cni/bin, where containerd, CRI-O and the kubelet look
+by default. Debian's containernetworking-plugins (/usr/lib/cni) is left alone.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # cni-plugins-cpp_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Depends from what the binaries really link (dpkg-shlibdeps): libc6 and libmnl0 with the
-# default static dependencies (cmake/dependencies.cmake), more with CNI_STATIC_DEPS=OFF.
+# default static dependencies (cmake/dependencies.cmake), plus the C++ runtime for cnitool
+# (tools/ links it dynamically); more with CNI_STATIC_DEPS=OFF.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # The upstream Kubernetes repository's package puts the reference binaries in /opt/cni/bin too.
 set(CPACK_DEBIAN_PACKAGE_CONFLICTS kubernetes-cni)
