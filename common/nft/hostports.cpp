@@ -8,12 +8,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <functional>
-#include <random>
 #include <set>
-#include <thread>
 
+#include "nft/back_off.hpp"
 #include "nft/batch.hpp"
 #include "nft/nat_expr.hpp"
 #include "nft/rule_tag.hpp"
@@ -28,13 +26,6 @@ constexpr int kAttempts = 10;
 constexpr int kMaxPauseUs = 32000;
 constexpr const char* kOwnedChains[] = {kHostportsChain, kHostipHostportsChain, kHostportMasqChain};
 constexpr net::Family kFamilies[] = {net::Family::V4, net::Family::V6};
-
-void back_off(int attempt) {
-  static thread_local std::minstd_rand rng(std::random_device{}());
-  const int base_us = std::min(1000 << std::min(attempt - 1, 5), kMaxPauseUs);
-  std::uniform_int_distribution<int> jitter(0, base_us);
-  std::this_thread::sleep_for(std::chrono::microseconds(base_us + jitter(rng)));
-}
 
 void transact(Socket& sock, const std::function<void(Batch&)>& fill) {
   for (int attempt = 1;; ++attempt) {
@@ -51,7 +42,7 @@ void transact(Socket& sock, const std::function<void(Batch&)>& fill) {
           e.msg() + " (rules kept changing, " + std::to_string(kAttempts) + " attempts)",
           e.details());
     }
-    back_off(attempt);
+    back_off(attempt, 1000, kMaxPauseUs);
   }
 }
 

@@ -10,16 +10,13 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
-#include <algorithm>
 #include <array>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <functional>
 #include <optional>
-#include <random>
-#include <thread>
 
+#include "nft/back_off.hpp"
 #include "nft/batch.hpp"
 #include "nft/comment.hpp"
 #include "nft/error.hpp"
@@ -32,14 +29,7 @@ namespace {
 // several callers committing at once (a runtime starting pods in parallel) on a long chain,
 // immediate retries keep colliding: the later ones wait a random, growing pause first.
 constexpr int kDumpAttempts = 12;
-constexpr int kMaxDumpPauseUs = 64000;
-
-void dump_back_off(int attempt) {
-  static thread_local std::minstd_rand rng(std::random_device{}());
-  const int base_us = std::min(500 << std::min(attempt - 1, 7), kMaxDumpPauseUs);
-  std::uniform_int_distribution<int> jitter(0, base_us);
-  std::this_thread::sleep_for(std::chrono::microseconds(jitter(rng) + base_us / 2));
-}
+constexpr int kMaxDumpPauseUs = 32000;
 
 }  // namespace
 
@@ -59,7 +49,7 @@ void dump_rules(Socket& sock, std::uint16_t family, const std::string& table,
 
   alignas(nlmsghdr) std::array<char, 1024> request{};
   for (int attempt = 0; attempt < kDumpAttempts; ++attempt) {
-    if (attempt > 0) dump_back_off(attempt);
+    if (attempt > 0) back_off(attempt, 500, kMaxDumpPauseUs);
     nlmsghdr* msg =
         nftnl_nlmsg_build_hdr(request.data(), NFT_MSG_GETRULE, family, NLM_F_DUMP, sock.next_seq());
     nftnl_rule_nlmsg_build_payload(msg, filter.get());
