@@ -261,10 +261,7 @@ std::string with_prev_result(std::string config, std::string_view prev) {
 // The text after "KEY:" in /proc/<pid>/status, leading blanks dropped; empty if absent.
 std::string status_field(pid_t pid, std::string_view key) {
   const std::string s = read_file("/proc/" + std::to_string(pid) + "/status");
-  // Appended, not `"\n" + std::string(key) + ":"`: GCC 12 at -O3 reports a false
-  // -Werror=restrict in that operator+ (GCC bug 105329).
-  std::string tag(1, '\n');
-  tag.append(key).push_back(':');
+  const std::string tag = "\n" + std::string(key) + ":";
   auto at = s.find(tag);
   if (at == std::string::npos) return {};
   at = s.find_first_not_of(" \t", at + tag.size());
