@@ -9,8 +9,14 @@
 // Usage: cni-bench-driver --plugin PATH --config FILE [--plugin PATH --config FILE...]
 //                         --host-netns PATH --command CMD
 //                         [--parallel P] [--id-prefix bench] [--timeout SECONDS]
+//                         [--ifname NAME] [--env KEY=VALUE]... [--arg ARG]...
 //                         [--first-index K] [--port-base B] [--prev-result FILE]
 //                         [--result-dir DIR] CONTAINER-NETNS...
+// --env adds a variable to every call's environment (the floor program's FLOOR_*); --arg adds an
+// argument after the program's name, @NETNS@ in it replaced by the call's container netns path
+// (netavark setup/teardown); @INDEX@ in --config's path is replaced by the call's index from 1
+// (netavark's options differ per container), and in --ifname's NAME (default eth0; many
+// attachments in one namespace, as bench/run's scale table fills a bridge).
 // Chained mode (more than one --plugin): one "call" is the whole chain for one container, as
 // libcni runs a conflist: on ADD the plugins in the order given, each with the previous one's
 // stdout as "prevResult" (added before the config's closing brace); on DEL in reverse order,
@@ -68,7 +74,7 @@
 
 namespace {
 
-// One plugin of a chain: its path and its config template (the file's text).
+// One plugin of a chain: its path and its config file (@INDEX@ in the path, see above).
 struct Step {
   std::string plugin;
   std::string config;
@@ -85,10 +91,21 @@ struct Options {
   std::string host_netns;
   std::string command;
   std::string id_prefix = "bench";
+  std::string ifname = "eth0";  // --ifname: CNI_IFNAME, @INDEX@ in it replaced by the call's index
   int parallel = 1;
   int timeout_s = 120;
   std::vector<std::string> containers;
+  std::vector<std::string> extra_env;   // --env KEY=VALUE, added to every call's environment
+  std::vector<std::string> extra_args;  // --arg ARG, after the program's name; @NETNS@ in one
+                                        // becomes the call's container netns path
 };
+
+// `s` with every `token` replaced by `value`.
+std::string substitute(std::string s, std::string_view token, const std::string& value) {
+  for (auto at = s.find(token); at != std::string::npos; at = s.find(token, at + value.size()))
+    s.replace(at, token.size(), value);
+  return s;
+}
 
 struct Call {
   pid_t pid = -1;
@@ -117,6 +134,7 @@ struct Call {
 void usage() {
   die("usage: cni-bench-driver --plugin PATH --config FILE [--plugin PATH --config FILE...] "
       "--host-netns PATH --command CMD [--parallel P] [--id-prefix PREFIX] [--timeout SECONDS] "
+      "[--ifname NAME] [--env KEY=VALUE]... [--arg ARG]... "
       "[--first-index K] [--port-base B] [--prev-result FILE] [--result-dir DIR] "
       "CONTAINER-NETNS...");
 }
@@ -154,6 +172,12 @@ Options parse_args(int argc, char** argv) {
       o.id_prefix = value();
     } else if (a == "--timeout") {
       o.timeout_s = std::atoi(value().c_str());
+    } else if (a == "--ifname") {
+      o.ifname = value();
+    } else if (a == "--env") {
+      o.extra_env.push_back(value());
+    } else if (a == "--arg") {
+      o.extra_args.push_back(value());
     } else if (a.starts_with("--")) {
       usage();
     } else {
@@ -163,10 +187,8 @@ Options parse_args(int argc, char** argv) {
   if (o.steps.empty() || o.host_netns.empty() || o.command.empty() || o.containers.empty() ||
       o.parallel < 1 || o.timeout_s < 1)
     usage();
-  for (auto& step : o.steps) {
+  for (const auto& step : o.steps)
     if (step.config.empty()) usage();
-    step.config = read_text(step.config);
-  }
   if (o.command == "DEL") std::reverse(o.steps.begin(), o.steps.end());  // as libcni
   o.plugin = o.steps.front().plugin;
   o.config = o.steps.front().config;
@@ -298,6 +320,22 @@ std::string describe(pid_t pid) {
   std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
   return "  pid " + std::to_string(pid) + " state " + status_field(pid, "State") + " wchan " +
          read_file(dir + "/wchan") + " : " + cmdline;
+}
+
+// Under SCHED_FIFO (bench/run's default) the plugins run at the priority the driver was started
+// with, and the driver one above them: a plugin that spins (a Go runtime's threads can livelock
+// under SCHED_FIFO on 2 CPUs) would otherwise keep the driver, at the same priority, off the
+// CPUs, and its timeout would never fire. g_plugin_priority is what the children get back; -1
+// when the driver is not SCHED_FIFO (nothing changes).
+int g_plugin_priority = -1;  // NOLINT(cppcoreguidelines-avoid-non-const-global-variables)
+
+void rise_above_plugins() {
+  if (sched_getscheduler(0) != SCHED_FIFO) return;
+  sched_param p{};
+  if (sched_getparam(0, &p) != 0 || p.sched_priority >= sched_get_priority_max(SCHED_FIFO)) return;
+  g_plugin_priority = p.sched_priority;
+  p.sched_priority += 1;
+  if (sched_setscheduler(0, SCHED_FIFO, &p) != 0) g_plugin_priority = -1;
 }
 
 void on_alarm(int /*unused*/) {}
@@ -433,8 +471,10 @@ class Runner {
       else
         c.prev = expand(o_.prev_result, index, o_.port_base, netns);
     }
+    const std::string path =
+        substitute(o_.steps[c.step].config, "@INDEX@", std::to_string(&c - calls_.data() + 1));
     const std::string conf =
-        with_prev_result(expand(o_.steps[c.step].config, index, o_.port_base, netns), c.prev);
+        with_prev_result(expand(read_text(path), index, o_.port_base, netns), c.prev);
     const int fd = memfd_create("stdin", MFD_CLOEXEC);
     if (fd < 0) die_errno("memfd_create");
     if (write(fd, conf.data(), conf.size()) != static_cast<ssize_t>(conf.size()) ||
@@ -459,16 +499,23 @@ class Runner {
         "CNI_COMMAND=" + o_.command,
         "CNI_CONTAINERID=" + o_.id_prefix + std::to_string(index_of(c)),
         "CNI_NETNS=" + o_.containers[i],
-        "CNI_IFNAME=eth0",
+        "CNI_IFNAME=" + substitute(o_.ifname, "@INDEX@", std::to_string(i + 1)),
         "CNI_PATH=" + dir_of(plugin),
     };
+    env.insert(env.end(), o_.extra_env.begin(), o_.extra_env.end());
     std::vector<char*> envp;
     envp.reserve(env.size() + 1);
     for (auto& e : env)
       envp.push_back(e.data());
     envp.push_back(nullptr);
-    std::string arg0 = plugin;
-    char* argv[] = {arg0.data(), nullptr};
+    std::vector<std::string> args = {plugin};
+    for (const auto& a : o_.extra_args)
+      args.push_back(substitute(a, "@NETNS@", o_.containers[i]));
+    std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
 
     if (c.step == 0) c.start_ms = now_ms();
     c.pid = fork();
@@ -479,7 +526,12 @@ class Runner {
       while (read(gate[0], &b, 1) < 0 && errno == EINTR) {
       }
       if (dup2(in, 0) < 0 || dup2(c.out, 1) < 0 || dup2(c.err, 2) < 0) _exit(126);
-      execve(argv[0], argv, envp.data());
+      if (g_plugin_priority >= 0) {
+        sched_param p{};
+        p.sched_priority = g_plugin_priority;
+        if (sched_setscheduler(0, SCHED_FIFO, &p) != 0) _exit(126);
+      }
+      execve(argv[0], argv.data(), envp.data());
       _exit(127);
     }
     c.traced = ptrace(PTRACE_SEIZE, c.pid, nullptr, PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL) == 0;
@@ -556,6 +608,7 @@ int main(int argc, char** argv) {
   for (const auto& step : o.steps)
     if (access(step.plugin.c_str(), X_OK) != 0) die_errno(step.plugin);
   enter_netns(o.host_netns);
+  rise_above_plugins();
   start_ticking();
   Runner r(o);
   const bool ok = r.run();

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <chrono>
 #include <optional>
 #include <thread>
@@ -29,6 +30,8 @@ namespace {
 
 // How long the host port may take to come up: the reference gives up after ~2.5 s.
 constexpr auto kPortUpTimeout = std::chrono::seconds(3);
+// Ports a Linux bridge can have: BR_MAX_PORTS (1024) port numbers, 0 being reserved.
+constexpr int kMaxBridgePorts = 1023;
 
 nft::SpoofCheckOwner spoof_owner(const Request& req) {
   return {.container_id = req.container_id, .ifname = req.ifname};
@@ -43,6 +46,29 @@ void container_sysctls(const std::string& ifname, const Config& cfg) {
   if (cfg.enable_dad && sys::read_sysctl(v6 + "accept_dad")) {
     sys::write_sysctl(v6 + "enhanced_dad", "1");
     sys::write_sysctl(v6 + "accept_dad", "1");
+  }
+}
+
+// The veth pair, its host end born up on the bridge. A bridge has at most 1023 ports (the
+// kernel's BR_MAX_PORTS is 1024, port 0 unused): the kernel then answers EXFULL ("Exchange
+// full"), which says nothing to a user, so that refusal is told in the bridge's words.
+nl::VethPair create_port(nl::Socket& host, nl::Socket& cont, const nl::Link& br, const Request& req,
+                         const Config& cfg) {
+  try {
+    return nl::create_veth_with_random_host_name(host, cont,
+                                                 {.peer_name = req.ifname,
+                                                  .peer_ns = &*req.netns,
+                                                  .mtu = cfg.mtu,
+                                                  .peer_mac = cfg.mac.value_or(""),
+                                                  .host_up = true,
+                                                  .host_master = br.index()});
+  } catch (const Error& e) {
+    if (host.kernel_error().error != EXFULL) throw;
+    throw Error(Code::Exhausted,
+                "bridge " + br.name() + " is full: the kernel allows at most " +
+                    std::to_string(kMaxBridgePorts) +
+                    " ports on a bridge; detach a container from it or use another bridge",
+                e.msg());
   }
 }
 
@@ -87,13 +113,7 @@ Result cmd_add(const Request& req) {
   // container end born in the container.
   const nl::Link br = setup_bridge(host, cfg, shared);
   fault::point("bridge.after_bridge");
-  auto pair = nl::create_veth_with_random_host_name(host, cont,
-                                                    {.peer_name = req.ifname,
-                                                     .peer_ns = &*req.netns,
-                                                     .mtu = cfg.mtu,
-                                                     .peer_mac = cfg.mac.value_or(""),
-                                                     .host_up = true,
-                                                     .host_master = br.index()});
+  auto pair = create_port(host, cont, br, req, cfg);
   // By value: `pair` is destroyed before `undo` runs when an exception unwinds.
   undo.push([&host, port = nl::LinkRef(pair.host)] { nl::remove_link(host, port); });
   fault::point("bridge.after_veth");
