@@ -6,15 +6,27 @@
 // on stdin, keeping up to P calls in flight. Any failing call makes the driver exit 1 after
 // printing the call's stdout and stderr.
 //
-// Usage: cni-bench-driver --plugin PATH --config FILE --host-netns PATH --command CMD
+// Usage: cni-bench-driver --plugin PATH --config FILE [--plugin PATH --config FILE...]
+//                         --host-netns PATH --command CMD
 //                         [--parallel P] [--id-prefix bench] [--timeout SECONDS]
 //                         [--ifname NAME] [--env KEY=VALUE]... [--arg ARG]...
-//                         CONTAINER-NETNS...
+//                         [--first-index K] [--port-base B] [--prev-result FILE]
+//                         [--result-dir DIR] CONTAINER-NETNS...
 // --env adds a variable to every call's environment (the floor program's FLOOR_*); --arg adds an
 // argument after the program's name, @NETNS@ in it replaced by the call's container netns path
 // (netavark setup/teardown); @INDEX@ in --config's path is replaced by the call's index from 1
 // (netavark's options differ per container), and in --ifname's NAME (default eth0; many
 // attachments in one namespace, as bench/run's scale table fills a bridge).
+// Chained mode (more than one --plugin): one "call" is the whole chain for one container, as
+// libcni runs a conflist: on ADD the plugins in the order given, each with the previous one's
+// stdout as "prevResult" (added before the config's closing brace); on DEL in reverse order,
+// each with the chain's cached ADD result (DIR/<index>.json, written by the ADD run given the
+// same --result-dir) as "prevResult". The latency is from the first fork to the last reap.
+// --prev-result FILE: the first plugin's prevResult on ADD (a synthetic result, e.g. to call a
+// chained plugin alone). In configs and that file, @IDX@ becomes the container's index
+// (K + position, K default 0), @HPd@ (d a digit) the host port B + 10 * (index - 1) + d
+// (B default 20000), @IPHI@ and @IPLO@ index / 256 and index % 256 (for distinct addresses),
+// @NETNS@ the container's CNI_NETNS.
 // Output (stdout): one line per call, in container order, then two summary lines:
 //   call <index from 1> <latency ms> <plugin KiB> <tree KiB> <CPU ms>
 //   tree_max_rss_kib <KiB>
@@ -50,6 +62,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -61,9 +74,20 @@
 
 namespace {
 
-struct Options {
+// One plugin of a chain: its path and its config file (@INDEX@ in the path, see above).
+struct Step {
   std::string plugin;
   std::string config;
+};
+
+struct Options {
+  std::string plugin;  // the first step's (for messages)
+  std::string config;
+  std::vector<Step> steps;
+  std::string prev_result;  // --prev-result: template text
+  std::string result_dir;
+  int first_index = 0;
+  int port_base = 20000;
   std::string host_netns;
   std::string command;
   std::string id_prefix = "bench";
@@ -85,7 +109,9 @@ std::string substitute(std::string s, std::string_view token, const std::string&
 
 struct Call {
   pid_t pid = -1;
-  int out = -1;  // memfds holding the plugin's stdout and stderr
+  std::size_t step = 0;  // chained mode: the plugin of the chain running now
+  std::string prev;      // the prevResult of the step running now
+  int out = -1;          // memfds holding the plugin's stdout and stderr
   int err = -1;
   bool traced = false;
   double start_ms = 0;
@@ -106,11 +132,14 @@ struct Call {
 }
 
 void usage() {
-  die("usage: cni-bench-driver --plugin PATH --config FILE --host-netns PATH --command CMD "
-      "[--parallel P] [--id-prefix PREFIX] [--timeout SECONDS] [--ifname NAME] "
-      "[--env KEY=VALUE]... "
-      "[--arg ARG]... CONTAINER-NETNS...");
+  die("usage: cni-bench-driver --plugin PATH --config FILE [--plugin PATH --config FILE...] "
+      "--host-netns PATH --command CMD [--parallel P] [--id-prefix PREFIX] [--timeout SECONDS] "
+      "[--ifname NAME] [--env KEY=VALUE]... [--arg ARG]... "
+      "[--first-index K] [--port-base B] [--prev-result FILE] [--result-dir DIR] "
+      "CONTAINER-NETNS...");
 }
+
+std::string read_text(const std::string& path);
 
 Options parse_args(int argc, char** argv) {
   Options o;
@@ -121,9 +150,18 @@ Options parse_args(int argc, char** argv) {
       return argv[++i];
     };
     if (a == "--plugin") {
-      o.plugin = value();
+      o.steps.push_back({value(), {}});
     } else if (a == "--config") {
-      o.config = value();
+      if (o.steps.empty()) usage();
+      o.steps.back().config = value();
+    } else if (a == "--prev-result") {
+      o.prev_result = read_text(value());
+    } else if (a == "--result-dir") {
+      o.result_dir = value();
+    } else if (a == "--first-index") {
+      o.first_index = std::atoi(value().c_str());
+    } else if (a == "--port-base") {
+      o.port_base = std::atoi(value().c_str());
     } else if (a == "--host-netns") {
       o.host_netns = value();
     } else if (a == "--command") {
@@ -146,9 +184,14 @@ Options parse_args(int argc, char** argv) {
       o.containers.emplace_back(a);
     }
   }
-  if (o.plugin.empty() || o.config.empty() || o.host_netns.empty() || o.command.empty() ||
-      o.containers.empty() || o.parallel < 1 || o.timeout_s < 1)
+  if (o.steps.empty() || o.host_netns.empty() || o.command.empty() || o.containers.empty() ||
+      o.parallel < 1 || o.timeout_s < 1)
     usage();
+  for (const auto& step : o.steps)
+    if (step.config.empty()) usage();
+  if (o.command == "DEL") std::reverse(o.steps.begin(), o.steps.end());  // as libcni
+  o.plugin = o.steps.front().plugin;
+  o.config = o.steps.front().config;
   return o;
 }
 
@@ -178,6 +221,63 @@ std::string read_file(const std::string& path) {
   std::string s = read_all(fd);
   close(fd);
   return s;
+}
+
+// The whole file; dies when unreadable (an input of the driver).
+std::string read_text(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die_errno("open " + path);
+  std::string s = read_all(fd);
+  close(fd);
+  return s;
+}
+
+// The template with @IDX@, @HPd@, @IPHI@, @IPLO@, @NETNS@ replaced for container `index` (see
+// above).
+std::string expand(std::string_view tmpl, int index, int port_base, std::string_view netns) {
+  std::string out;
+  out.reserve(tmpl.size());
+  for (std::size_t i = 0; i < tmpl.size();) {
+    const std::string_view rest = tmpl.substr(i);
+    if (rest.starts_with("@IDX@")) {
+      out += std::to_string(index);
+      i += 5;
+    } else if (rest.starts_with("@NETNS@")) {
+      out += netns;
+      i += 7;
+    } else if (rest.starts_with("@IPHI@")) {
+      out += std::to_string(index / 256);
+      i += 6;
+    } else if (rest.starts_with("@IPLO@")) {
+      out += std::to_string(index % 256);
+      i += 6;
+    } else if (rest.size() >= 5 && rest.starts_with("@HP") && rest[3] >= '0' && rest[3] <= '9' &&
+               rest[4] == '@') {
+      out += std::to_string(port_base + 10 * (index - 1) + (rest[3] - '0'));
+      i += 5;
+    } else {
+      out += tmpl[i++];
+    }
+  }
+  return out;
+}
+
+// The config with "prevResult" added as its last key (libcni's injection); unchanged without.
+std::string with_prev_result(std::string config, std::string_view prev) {
+  const auto trim = [](std::string_view v) {
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back())))
+      v.remove_suffix(1);
+    while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front())))
+      v.remove_prefix(1);
+    return v;
+  };
+  prev = trim(prev);
+  const auto close = config.rfind('}');
+  if (prev.empty() || close == std::string::npos) return config;
+  std::string insert = ",\"prevResult\":";
+  insert.append(prev);
+  config.insert(close, insert);
+  return config;
 }
 
 // The text after "KEY:" in /proc/<pid>/status, leading blanks dropped; empty if absent.
@@ -297,13 +397,20 @@ class Runner {
         stopped(*c, status, end);
         continue;
       }
+      c->tree_kib = std::max(c->tree_kib, ru.ru_maxrss);
+      c->cpu_ms += ms_of(ru.ru_utime) + ms_of(ru.ru_stime);
+      const bool failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+      if (!failed && c->step + 1 < o_.steps.size()) {
+        next_step(*c);
+        continue;
+      }
       --in_flight;
       c->latency_ms = end - c->start_ms - c->driver_ms;
-      c->tree_kib = ru.ru_maxrss;
-      c->cpu_ms = ms_of(ru.ru_utime) + ms_of(ru.ru_stime);
-      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      if (failed) {
         ok = false;
         report_failure(*c, status);
+      } else if (o_.command == "ADD" && !o_.result_dir.empty()) {
+        save_result(*c);
       }
       close(c->out);
       close(c->err);
@@ -326,12 +433,61 @@ class Runner {
   }
 
  private:
+  int index_of(const Call& c) const {
+    return o_.first_index + static_cast<int>(&c - calls_.data()) + 1;
+  }
+
+  std::string result_path(const Call& c) const {
+    return o_.result_dir + "/" + std::to_string(index_of(c)) + ".json";
+  }
+
+  // Chained mode: the next plugin of the chain, with this one's result as its prevResult on ADD
+  // (on DEL every plugin gets the cached result). Its preparation is timed, as a runtime's.
+  void next_step(Call& c) {
+    if (o_.command == "ADD") c.prev = read_all(c.out);
+    close(c.out);
+    close(c.err);
+    ++c.step;
+    spawn(static_cast<size_t>(&c - calls_.data()));
+  }
+
+  void save_result(const Call& c) const {
+    const std::string path = result_path(c);
+    const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) die_errno("open " + path);
+    const std::string out = read_all(c.out);
+    if (write(fd, out.data(), out.size()) != static_cast<ssize_t>(out.size()))
+      die_errno("write " + path);
+    close(fd);
+  }
+
+  // The config of the call's current step, expanded, with its prevResult, in a memfd.
+  int stdin_of(Call& c) {
+    const int index = index_of(c);
+    const std::string& netns = o_.containers[static_cast<size_t>(&c - calls_.data())];
+    if (c.step == 0) {
+      if (o_.command != "ADD" && !o_.result_dir.empty())
+        c.prev = read_text(result_path(c));
+      else
+        c.prev = expand(o_.prev_result, index, o_.port_base, netns);
+    }
+    const std::string path =
+        substitute(o_.steps[c.step].config, "@INDEX@", std::to_string(&c - calls_.data() + 1));
+    const std::string conf =
+        with_prev_result(expand(read_text(path), index, o_.port_base, netns), c.prev);
+    const int fd = memfd_create("stdin", MFD_CLOEXEC);
+    if (fd < 0) die_errno("memfd_create");
+    if (write(fd, conf.data(), conf.size()) != static_cast<ssize_t>(conf.size()) ||
+        lseek(fd, 0, SEEK_SET) != 0)
+      die_errno("write config");
+    return fd;
+  }
+
   void spawn(size_t i) {
     Call& c = calls_[i];
-    // Everything but fork and exec is prepared outside the timed region.
-    const std::string config = substitute(o_.config, "@INDEX@", std::to_string(i + 1));
-    const int in = open(config.c_str(), O_RDONLY | O_CLOEXEC);
-    if (in < 0) die_errno("open " + config);
+    // Everything but fork and exec is prepared outside the timed region (for the first step).
+    const int in = stdin_of(c);
+    const std::string& plugin = o_.steps[c.step].plugin;
     c.out = memfd_create("stdout", MFD_CLOEXEC);
     c.err = memfd_create("stderr", MFD_CLOEXEC);
     if (c.out < 0 || c.err < 0) die_errno("memfd_create");
@@ -341,10 +497,10 @@ class Runner {
     std::vector<std::string> env = {
         path_env_,
         "CNI_COMMAND=" + o_.command,
-        "CNI_CONTAINERID=" + o_.id_prefix + std::to_string(i + 1),
+        "CNI_CONTAINERID=" + o_.id_prefix + std::to_string(index_of(c)),
         "CNI_NETNS=" + o_.containers[i],
         "CNI_IFNAME=" + substitute(o_.ifname, "@INDEX@", std::to_string(i + 1)),
-        "CNI_PATH=" + dir_of(o_.plugin),
+        "CNI_PATH=" + dir_of(plugin),
     };
     env.insert(env.end(), o_.extra_env.begin(), o_.extra_env.end());
     std::vector<char*> envp;
@@ -352,7 +508,7 @@ class Runner {
     for (auto& e : env)
       envp.push_back(e.data());
     envp.push_back(nullptr);
-    std::vector<std::string> args = {o_.plugin};
+    std::vector<std::string> args = {plugin};
     for (const auto& a : o_.extra_args)
       args.push_back(substitute(a, "@NETNS@", o_.containers[i]));
     std::vector<char*> argv;
@@ -361,7 +517,7 @@ class Runner {
       argv.push_back(a.data());
     argv.push_back(nullptr);
 
-    c.start_ms = now_ms();
+    if (c.step == 0) c.start_ms = now_ms();
     c.pid = fork();
     if (c.pid < 0) die_errno("fork");
     if (c.pid == 0) {  // only async-signal-safe calls from here on
@@ -406,10 +562,10 @@ class Runner {
   // Prints the hung call's process tree and output so far, then kills that tree.
   void report_hang(const Call& c, double now) const {
     const size_t i = static_cast<size_t>(&c - calls_.data());
-    std::fprintf(stderr,
-                 "cni-bench-driver: %s %s container %s%zu (netns %s) still running after %.0f s:\n",
-                 o_.plugin.c_str(), o_.command.c_str(), o_.id_prefix.c_str(), i + 1,
-                 o_.containers[i].c_str(), (now - c.start_ms) / 1e3);
+    std::fprintf(
+        stderr, "cni-bench-driver: %s %s container %s%zu (netns %s) still running after %.0f s:\n",
+        o_.steps[c.step].plugin.c_str(), o_.command.c_str(), o_.id_prefix.c_str(),
+        static_cast<size_t>(index_of(c)), o_.containers[i].c_str(), (now - c.start_ms) / 1e3);
     std::vector<pid_t> tree;
     collect_tree(c.pid, tree);
     for (const pid_t p : tree)
@@ -433,8 +589,9 @@ class Runner {
   void report_failure(const Call& c, int status) const {
     const size_t i = static_cast<size_t>(&c - calls_.data());
     std::fprintf(stderr, "cni-bench-driver: %s %s container %s%zu (netns %s) failed: %s %d\n",
-                 o_.plugin.c_str(), o_.command.c_str(), o_.id_prefix.c_str(), i + 1,
-                 o_.containers[i].c_str(), WIFEXITED(status) ? "exit code" : "signal",
+                 o_.steps[c.step].plugin.c_str(), o_.command.c_str(), o_.id_prefix.c_str(),
+                 static_cast<size_t>(index_of(c)), o_.containers[i].c_str(),
+                 WIFEXITED(status) ? "exit code" : "signal",
                  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
     print_output(c);
   }
@@ -448,7 +605,8 @@ class Runner {
 
 int main(int argc, char** argv) {
   const Options o = parse_args(argc, argv);
-  if (access(o.plugin.c_str(), X_OK) != 0) die_errno(o.plugin);
+  for (const auto& step : o.steps)
+    if (access(step.plugin.c_str(), X_OK) != 0) die_errno(step.plugin);
   enter_netns(o.host_netns);
   rise_above_plugins();
   start_ticking();

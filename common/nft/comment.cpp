@@ -47,6 +47,11 @@ std::optional<std::string> udata_string(const nftnl_rule& rule, std::uint8_t typ
   std::uint32_t len = 0;
   const auto* data =
       static_cast<const std::uint8_t*>(nftnl_rule_get_data(&rule, NFTNL_RULE_USERDATA, &len));
+  return udata_string(data, len, type_wanted);
+}
+
+std::optional<std::string> udata_string(const std::uint8_t* data, std::uint32_t len,
+                                        std::uint8_t type_wanted) {
   // TLVs: one byte type, one byte length, the value.
   for (std::uint32_t at = 0; data != nullptr && at + 2 <= len;) {
     const std::uint8_t type = data[at];

@@ -24,5 +24,8 @@ void set_comment(nftnl_rule& rule, std::string_view text);
 std::optional<std::string> comment_of(const nftnl_rule& rule);
 /// The string value of the rule's userdata TLV of `type` (a comment, a tag of ours), if any.
 std::optional<std::string> udata_string(const nftnl_rule& rule, std::uint8_t type);
+/// The same, from a userdata buffer as the kernel sends it (NFTA_RULE_USERDATA's payload).
+std::optional<std::string> udata_string(const std::uint8_t* data, std::uint32_t len,
+                                        std::uint8_t type);
 
 }  // namespace cni::nft

@@ -234,10 +234,6 @@ Described<RulePtr> delete_hostport_rule(net::Family f, const std::string& chain,
           "delete rule " + prefix_of(f) + chain + " handle " + std::to_string(handle)};
 }
 
-bool same_rule(const ListedRule& listed, const nftnl_rule& built) {
-  return listed.comment == comment_of(built) && expr_texts(*listed.rule) == expr_texts(built);
-}
-
 bool same_rules(const std::vector<ListedRule>& listed,
                 const std::vector<Described<RulePtr>>& built) {
   if (listed.size() != built.size()) return false;

@@ -105,7 +105,5 @@ Described<RulePtr> delete_hostport_rule(net::Family f, const std::string& chain,
 /// Whether the listed rules have the same expressions as the built ones, in order.
 bool same_rules(const std::vector<ListedRule>& listed,
                 const std::vector<Described<RulePtr>>& built);
-/// Whether a listed rule has the same expressions and comment as a built one.
-bool same_rule(const ListedRule& listed, const nftnl_rule& built);
 
 }  // namespace cni::nft

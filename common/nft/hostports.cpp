@@ -8,12 +8,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <functional>
-#include <random>
 #include <set>
-#include <thread>
 
+#include "nft/back_off.hpp"
 #include "nft/batch.hpp"
 #include "nft/nat_expr.hpp"
 #include "nft/rule_tag.hpp"
@@ -28,13 +26,6 @@ constexpr int kAttempts = 10;
 constexpr int kMaxPauseUs = 32000;
 constexpr const char* kOwnedChains[] = {kHostportsChain, kHostipHostportsChain, kHostportMasqChain};
 constexpr net::Family kFamilies[] = {net::Family::V4, net::Family::V6};
-
-void back_off(int attempt) {
-  static thread_local std::minstd_rand rng(std::random_device{}());
-  const int base_us = std::min(1000 << std::min(attempt - 1, 5), kMaxPauseUs);
-  std::uniform_int_distribution<int> jitter(0, base_us);
-  std::this_thread::sleep_for(std::chrono::microseconds(base_us + jitter(rng)));
-}
 
 void transact(Socket& sock, const std::function<void(Batch&)>& fill) {
   for (int attempt = 1;; ++attempt) {
@@ -51,7 +42,7 @@ void transact(Socket& sock, const std::function<void(Batch&)>& fill) {
           e.msg() + " (rules kept changing, " + std::to_string(kAttempts) + " attempts)",
           e.details());
     }
-    back_off(attempt);
+    back_off(attempt, 1000, kMaxPauseUs);
   }
 }
 
@@ -59,18 +50,23 @@ std::vector<ListedRule> list_chain(Socket& sock, net::Family f, const char* chai
   return list_rules(sock, nfproto(f), kHostportTable, chain);
 }
 
+std::vector<RawRule> list_owned_chain(Socket& sock, net::Family f, const char* chain) {
+  return list_raw_rules(sock, nfproto(f), kHostportTable, chain);
+}
+
 // The attachment's rules: its tag, or the container's comment without a tag (the reference's).
-bool owned_by(const ListedRule& r, const MasqAttachment& owner, const std::string& tag) {
+bool owned_by(const RawRule& r, const MasqAttachment& owner, const std::string& tag) {
   if (!r.comment || *r.comment != owner.container_id) return false;
-  const auto t = tag_of(*r.rule);
-  return !t || *t == tag;
+  return !r.tag || *r.tag == tag;
 }
 
 // The chains of one family as listed once per attempt: every decision of a transaction is
-// taken on one listing (each dump costs O(rules)).
+// taken on one listing (each dump costs O(rules)). The containers' chains, which grow with the
+// host's mappings, are read lazily (RawRule): only their handles and comments and tags are
+// decoded, and a rule's expressions only when it may conflict (find_conflict).
 struct Snapshot {
   net::Family family = net::Family::V4;
-  std::vector<ListedRule> owned[3];  // hostports, hostip_hostports, masquerading
+  std::vector<RawRule> owned[3];     // hostports, hostip_hostports, masquerading
   std::vector<ListedRule> fixed[3];  // hostports_all, prerouting, output
 };
 constexpr const char* kFixedChains[] = {kHostportsAllChain, kHostportPrerouting, kHostportOutput};
@@ -78,14 +74,14 @@ constexpr const char* kFixedChains[] = {kHostportsAllChain, kHostportPrerouting,
 Snapshot snapshot(Socket& sock, net::Family f, bool with_fixed) {
   Snapshot s{.family = f};
   for (std::size_t i = 0; i < 3; ++i) {
-    s.owned[i] = list_chain(sock, f, kOwnedChains[i]);
+    s.owned[i] = list_owned_chain(sock, f, kOwnedChains[i]);
     if (with_fixed) s.fixed[i] = list_chain(sock, f, kFixedChains[i]);
   }
   return s;
 }
 
 void delete_matching(Batch& batch, const Snapshot& s,
-                     const std::function<bool(const ListedRule&)>& pred) {
+                     const std::function<bool(const RawRule&)>& pred) {
   for (std::size_t i = 0; i < 3; ++i) {
     for (const auto& r : s.owned[i]) {
       if (!pred(r)) continue;
@@ -107,7 +103,16 @@ std::optional<HostportConflict> find_conflict(const Snapshot& s, const MasqAttac
       // Another network of the same container may publish the same port (a runtime sends the
       // mappings to every network of a container): the first rule wins, as in the reference.
       if (r.comment && *r.comment == owner.container_id) continue;
-      const auto v = read_dnat(*r.rule, s.family);
+      // A rule that compares with none of the plan's ports cannot conflict: only the others'
+      // expressions are parsed (a port match is `cmp` with the port's 2 bytes).
+      const bool may_conflict =
+          std::any_of(plan.mappings.begin(), plan.mappings.end(), [&](const PortMapping& m) {
+            const char port[] = {static_cast<char>(m.host_port >> 8),
+                                 static_cast<char>(m.host_port & 0xff)};
+            return r.compares_with(std::string_view(port, sizeof port));
+          });
+      if (!may_conflict) continue;
+      const auto v = read_dnat(*r.parse(), s.family);
       if (!v) continue;
       for (const auto& m : plan.mappings) {
         if (m.proto != v->proto || m.host_port != v->port || !host_ips_overlap(m.host_ip, v->daddr))
@@ -178,8 +183,7 @@ std::optional<HostportConflict> setup_hostports(const MasqAttachment& owner,
     for (std::size_t k = 0; k < plans.size(); ++k) {
       const auto& plan = plans[k];
       ensure_layout(batch, snaps[k], plan.snat);
-      delete_matching(batch, snaps[k],
-                      [&](const ListedRule& r) { return owned_by(r, owner, tag); });
+      delete_matching(batch, snaps[k], [&](const RawRule& r) { return owned_by(r, owner, tag); });
       for (const auto& m : plan.mappings) {
         auto rule = dnat_rule(plan, m, owner);
         batch.add_rule(*rule.object, std::move(rule.op));
@@ -197,7 +201,7 @@ void teardown_hostports(const MasqAttachment& owner) {
   transact(sock, [&](Batch& batch) {
     for (const net::Family f : kFamilies) {
       delete_matching(batch, snapshot(sock, f, false),
-                      [&](const ListedRule& r) { return owned_by(r, owner, tag); });
+                      [&](const RawRule& r) { return owned_by(r, owner, tag); });
     }
   });
 }
@@ -211,9 +215,8 @@ void gc_hostports(std::string_view network,
   Socket sock;
   transact(sock, [&](Batch& batch) {
     for (const net::Family f : kFamilies) {
-      delete_matching(batch, snapshot(sock, f, false), [&](const ListedRule& r) {
-        const auto t = tag_of(*r.rule);
-        return t && t->starts_with(network_tag) && !valid.contains(*t);
+      delete_matching(batch, snapshot(sock, f, false), [&](const RawRule& r) {
+        return r.tag && r.tag->starts_with(network_tag) && !valid.contains(*r.tag);
       });
     }
   });
@@ -241,9 +244,9 @@ std::optional<std::string> hostports_missing(const MasqAttachment& owner,
     if (!jumps_to(kHostportsAllChain, kHostportsChain))
       return where + "hostports_all does not jump to hostports";
     auto has = [&](const char* chain, const Described<RulePtr>& want) {
-      const auto rules = list_chain(sock, f, chain);
-      return std::any_of(rules.begin(), rules.end(), [&](const ListedRule& r) {
-        return owned_by(r, owner, tag) && same_rule(r, *want.object);
+      const auto rules = list_owned_chain(sock, f, chain);
+      return std::any_of(rules.begin(), rules.end(), [&](const RawRule& r) {
+        return owned_by(r, owner, tag) && expr_texts(*r.parse()) == expr_texts(*want.object);
       });
     };
     for (const auto& m : plan.mappings) {

@@ -1,13 +1,10 @@
 #include "nft/transact.hpp"
 
-#include <algorithm>
 #include <cerrno>
-#include <chrono>
-#include <random>
 #include <string>
-#include <thread>
 
 #include "cni/error.hpp"
+#include "nft/back_off.hpp"
 
 namespace cni::nft {
 namespace {
@@ -16,13 +13,6 @@ namespace {
 // not run concurrently; collisions are rare and short.
 constexpr int kAttempts = 10;
 constexpr int kMaxPauseUs = 32000;
-
-void back_off(int attempt) {
-  static thread_local std::minstd_rand rng(std::random_device{}());
-  const int base_us = std::min(1000 << std::min(attempt - 1, 5), kMaxPauseUs);
-  std::uniform_int_distribution<int> jitter(0, base_us);
-  std::this_thread::sleep_for(std::chrono::microseconds(base_us + jitter(rng)));
-}
 
 bool is_deletion(const std::string& op) {
   return op.starts_with("delete ") || op.starts_with("flush ");
@@ -46,7 +36,7 @@ void transact(const std::function<void(Socket&, Batch&)>& fill) {
           e.msg() + " (rules kept changing, " + std::to_string(kAttempts) + " attempts)",
           e.details());
     }
-    back_off(attempt);
+    back_off(attempt, 1000, kMaxPauseUs);
   }
 }
 

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <set>
 
 #include "cni/error.hpp"
@@ -40,7 +41,7 @@ std::vector<std::uint16_t> udp_host_ports(const Config& cfg) {
 // Stale UDP flows towards a mapped host port would keep their old translation (or none) for
 // as long as packets keep coming: deleted after the rules change. Failures are only logged,
 // as the reference does: the rules are in place either way.
-void flush_udp(const Config& cfg, std::initializer_list<net::Family> families) {
+void flush_udp(const Config& cfg, const std::vector<net::Family>& families) {
   const auto ports = udp_host_ports(cfg);
   if (ports.empty()) return;
   for (const net::Family f : families) {
@@ -55,6 +56,21 @@ void flush_udp(const Config& cfg, std::initializer_list<net::Family> families) {
 
 bool host_ip_applies(const std::optional<net::IpAddress>& host_ip, net::Family f) {
   return !host_ip || host_ip->family() == f;
+}
+
+// The families a DEL's conntrack flush covers: those of the cached result's addresses when the
+// runtime sends it (each family's flush walks the whole conntrack table), else both.
+std::vector<net::Family> del_families(const Request& req) {
+  if (!req.conf.prev_result || req.conf.prev_result->ips.empty())
+    return {net::Family::V4, net::Family::V6};
+  std::vector<net::Family> out;
+  for (const net::Family f : {net::Family::V4, net::Family::V6}) {
+    const auto& ips = req.conf.prev_result->ips;
+    if (std::any_of(ips.begin(), ips.end(),
+                    [&](const auto& ip) { return ip.address.family() == f; }))
+      out.push_back(f);
+  }
+  return out;
 }
 
 }  // namespace
@@ -121,7 +137,11 @@ Result cmd_add(const Request& req) {
   // 127.0.0.1:<hostPort> reaches the container once the bridge routes "martian" loopback
   // sources (the masquerade rule then gives the packet the bridge's address).
   if (cfg.snat && addrs.v4) enable_route_localnet(addrs.v4->address(), undo);
-  flush_udp(cfg, {net::Family::V4, net::Family::V6});
+  // Only the families that got rules: each flush walks the whole conntrack table.
+  std::vector<net::Family> families;
+  for (const auto& plan : plans)
+    families.push_back(plan.family());
+  flush_udp(cfg, families);
   undo.commit();
   spdlog::info("ADD {}/{}: {} port mappings", req.container_id, req.ifname, cfg.mappings.size());
   return prev;
@@ -137,7 +157,7 @@ void cmd_del(const Request& req) {
   // The reference 1.1.1's iptables-nft rules of this container, if it was started by that
   // binary: a host can switch binaries under running containers.
   errors.attempt([&] { nft::teardown_legacy_hostports(req.conf.name, req.container_id); });
-  flush_udp(cfg, {net::Family::V4, net::Family::V6});
+  flush_udp(cfg, del_families(req));
   errors.throw_if_any();
 }
 
