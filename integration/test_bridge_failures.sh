@@ -108,4 +108,33 @@ expect_eq "no reservation for the dead caller" "$(find "$data" -type f -name '10
 cni "$host" bridge DEL ctr1 "/run/netns/$c1" eth0 "$base"
 expect_eq "DEL after the crash" "$RC" 0
 expect_eq "zero residue after the crash and DEL" "$(residue)" "$clean"
+# The same, killed before host-local even ran its first instruction (as under a loaded host or
+# ASan's slow start): host-local then finds init as its parent from the start, so it must learn
+# its caller's pid from the plugin, not from getppid() at start-up. A wrapper in CNI_PATH holds
+# host-local back until the plugin is dead.
+make_tmpdir slowbin
+printf '#!/bin/sh\nsleep 1\nexec %q "$@"\n' "$(realpath "$BIN_DIR/host-local")" >"$slowbin/host-local"
+chmod +x "$slowbin/host-local"
+ln -s "$(realpath "$BIN_DIR/bridge")" "$slowbin/bridge"
+printf '%s' "$base" | ip netns exec "$host" env -i PATH="$PATH" CNI_COMMAND=ADD CNI_CONTAINERID=ctr1 \
+  CNI_NETNS="/run/netns/$c1" CNI_IFNAME=eth0 CNI_PATH="$slowbin" "$slowbin/bridge" >/dev/null 2>&1 &
+plugin=$!
+child=""
+for _ in $(seq 100); do
+  child=$(pgrep -P "$plugin" || true)
+  [ -n "$child" ] && break
+  sleep 0.05
+done
+check "the delayed host-local started" test -n "$child"
+kill -9 "$plugin"
+wait "$plugin" 2>/dev/null || true
+for _ in $(seq 100); do
+  [ -n "$child" ] && kill -0 "$child" 2>/dev/null || break
+  sleep 0.05
+done
+expect_eq "no reservation for a caller dead before host-local ran" \
+  "$(find "$data" -type f -name '10.*' | wc -l)" 0
+cni "$host" bridge DEL ctr1 "/run/netns/$c1" eth0 "$base"
+expect_eq "DEL after that crash" "$RC" 0
+expect_eq "zero residue after that crash and DEL" "$(residue)" "$clean"
 finish

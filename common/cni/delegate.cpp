@@ -15,8 +15,9 @@ using nlohmann::json;
 namespace {
 // The protocol variables are set from the request; everything else passes through.
 bool is_protocol_var(std::string_view kv) {
-  for (std::string_view k : {"CNI_COMMAND=", "CNI_CONTAINERID=", "CNI_NETNS=", "CNI_IFNAME=",
-                             "CNI_ARGS=", "CNI_PATH=", "CNI_CPP_UNDO_INFO=", "CNI_CPP_UNDO_ADD="}) {
+  for (std::string_view k :
+       {"CNI_COMMAND=", "CNI_CONTAINERID=", "CNI_NETNS=", "CNI_IFNAME=", "CNI_ARGS=", "CNI_PATH=",
+        "CNI_CPP_UNDO_INFO=", "CNI_CPP_UNDO_ADD=", "CNI_CPP_CALLER_PID="}) {
     if (kv.substr(0, k.size()) == k) return true;
   }
   return false;
@@ -48,7 +49,10 @@ std::vector<std::string> delegate_env(const Request& req, Command command,
   env.push_back("CNI_IFNAME=" + req.ifname);
   env.push_back("CNI_ARGS=" + join_args(req.args));
   env.push_back("CNI_PATH=" + join_path(req.cni_path));
-  if (command == Command::Add) env.push_back(std::string(kUndoInfoEnv) + "=1");
+  if (command == Command::Add) {
+    env.push_back(std::string(kUndoInfoEnv) + "=1");
+    env.push_back(std::string(kCallerPidEnv) + "=" + std::to_string(::getpid()));
+  }
   if (command == Command::Del && !undo_note.empty()) {
     env.push_back(std::string(kUndoAddEnv) + "=" + undo_note);
   }

@@ -18,6 +18,10 @@ namespace cni {
 inline constexpr const char* kUndoInfoEnv = "CNI_CPP_UNDO_INFO";
 inline constexpr const char* kUndoAddEnv = "CNI_CPP_UNDO_ADD";
 inline constexpr const char* kUndoNoteKey = "cni-plugins-cpp/undo";
+// The delegating plugin's pid, set on ADD: our host-local refuses to reserve once its caller is
+// gone (getppid() differs). Read from the environment, not from getppid() at start-up, because
+// a caller killed before the delegate's first instruction would already have been replaced.
+inline constexpr const char* kCallerPidEnv = "CNI_CPP_CALLER_PID";
 
 /// The executable named `type` in the CNI_PATH directories (first match). `field` names the
 /// config key in errors ("ipam.type"). Throws InvalidConfig for a name that is not a plain file

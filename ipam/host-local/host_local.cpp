@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <optional>
 
 #include "allocator.hpp"
@@ -97,10 +98,23 @@ bool is_valid(const Owner& o, const std::vector<Attachment>& valid) {
   });
 }
 
+// The process that delegated this ADD: our plugins name themselves (kCallerPidEnv), so that a
+// caller killed before we ran is noticed too; anyone else is our parent as we find it.
+pid_t caller_pid() {
+  const char* named = std::getenv(kCallerPidEnv);
+  if (named) {
+    char* end = nullptr;
+    const long pid = std::strtol(named, &end, 10);
+    if (end != named && *end == '\0' && pid > 0 && pid <= std::numeric_limits<pid_t>::max())
+      return static_cast<pid_t>(pid);
+  }
+  return ::getppid();
+}
+
 }  // namespace
 
 Result cmd_add(const Request& req) {
-  const pid_t caller = ::getppid();
+  const pid_t caller = caller_pid();
   auto cfg = parse_config(req.conf.raw, req.conf.version, req.args);
   Result r;
   if (!cfg.resolv_conf.empty()) r.dns = read_resolv_conf(cfg.resolv_conf);
