@@ -107,6 +107,11 @@ std::vector<json> check_transact_result(const json& ops, const json& result) {
     throw Error(Code::Ovsdb, msg);
   }
   if (result.size() < n_ops) bad("transact result (fewer results than operations)", result);
+  // Without an error, every operation ran: a null (not attempted) there is a broken reply, and
+  // callers read each element as an object.
+  for (std::size_t i = 0; i < n_ops; ++i) {
+    if (!result[i].is_object()) bad("transact result element (no error reported)", result[i]);
+  }
   return result.get<std::vector<json>>();
 }
 

@@ -108,8 +108,10 @@ AddedPort add_port(Client& c, const PortSpec& spec) {
   const json ops = add_port_ops(spec);
   auto res = c.transact(kDatabase, ops);
   AddedPort out;
-  out.port_uuid = uuid_of(res.at(2).value("uuid", json()), "Port uuid");
-  if (res.at(3).value("count", 0) != 1) {
+  const auto uuid = res.at(2).find("uuid");
+  out.port_uuid = uuid_of(uuid == res.at(2).end() ? json() : *uuid, "Port uuid");
+  const auto count = res.at(3).find("count");
+  if (count == res.at(3).end() || !count->is_number_integer() || count->get<long long>() != 1) {
     throw Error(Code::Ovsdb, "ovsdb: bridge " + spec.bridge + " vanished during the transaction");
   }
   const json& rows = rows_of(res.at(5), "Open_vSwitch");

@@ -65,5 +65,14 @@ TEST(TransactResult, SuccessAndMalformed) {
   EXPECT_THROW(check_transact_result(ops, json::parse(R"([5])")), Error);
 }
 
+// Found by fuzz_ovsdb: an operation "not attempted" (null) although no error was reported;
+// add_port then read it as an object and nlohmann threw a type_error, not a CNI error.
+TEST(TransactResult, NullWithoutAnErrorIsMalformed) {
+  const json ops =
+      json::parse(R"([{"op":"select","table":"Port"},{"op":"select","table":"Port"}])");
+  EXPECT_THROW(check_transact_result(ops, json::parse(R"([{"rows":[]},null])")), Error);
+  EXPECT_THROW(check_transact_result(ops, json::parse(R"([{"error":"x"},null])")), Error);
+}
+
 }  // namespace
 }  // namespace cni::ovsdb
