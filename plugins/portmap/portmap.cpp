@@ -139,6 +139,7 @@ Result cmd_add(const Request& req) {
   if (cfg.snat && addrs.v4) enable_route_localnet(addrs.v4->address(), undo);
   // Only the families that got rules: each flush walks the whole conntrack table.
   std::vector<net::Family> families;
+  families.reserve(plans.size());
   for (const auto& plan : plans)
     families.push_back(plan.family());
   flush_udp(cfg, families);
