@@ -83,11 +83,13 @@ expect_eq "zero residue after DEL" "$(residue)" "$clean"
 
 # The plugin dies (SIGKILL) while its host-local waits for the network's lock: host-local must
 # not reserve for a caller that is gone (its DEL may already have run), or the address leaks.
+# Exec forced: run in-process (cni/in_process.hpp), host-local dies with its caller.
 lock="$data/failnet/lock"
 exec 9>>"$lock"
 flock 9
 printf '%s' "$base" | ip netns exec "$host" env -i PATH="$PATH" CNI_COMMAND=ADD CNI_CONTAINERID=ctr1 \
-  CNI_NETNS="/run/netns/$c1" CNI_IFNAME=eth0 CNI_PATH="$BIN_DIR" "$BIN_DIR/bridge" >/dev/null 2>&1 &
+  CNI_NETNS="/run/netns/$c1" CNI_IFNAME=eth0 CNI_PATH="$BIN_DIR" CNI_CPP_IPAM_EXEC=1 \
+  "$BIN_DIR/bridge" >/dev/null 2>&1 &
 plugin=$!
 child=""
 for _ in $(seq 100); do
@@ -113,9 +115,11 @@ expect_eq "zero residue after the crash and DEL" "$(residue)" "$clean"
 # its caller's pid from the plugin, not from getppid() at start-up. A wrapper in CNI_PATH holds
 # host-local back until the plugin is dead.
 make_tmpdir slowbin
-printf '#!/bin/sh\nsleep 1\nexec %q "$@"\n' "$(realpath "$BIN_DIR/host-local")" >"$slowbin/host-local"
+# (Through the link: our executable runs as the plugin its file name says.)
+bin=$(cd "$BIN_DIR" && pwd)
+printf '#!/bin/sh\nsleep 1\nexec %q "$@"\n' "$bin/host-local" >"$slowbin/host-local"
 chmod +x "$slowbin/host-local"
-ln -s "$(realpath "$BIN_DIR/bridge")" "$slowbin/bridge"
+ln -s "$bin/bridge" "$slowbin/bridge"
 printf '%s' "$base" | ip netns exec "$host" env -i PATH="$PATH" CNI_COMMAND=ADD CNI_CONTAINERID=ctr1 \
   CNI_NETNS="/run/netns/$c1" CNI_IFNAME=eth0 CNI_PATH="$slowbin" "$slowbin/bridge" >/dev/null 2>&1 &
 plugin=$!

@@ -4,6 +4,9 @@
 #   fail:  ADD returns the injected error and its rollback leaves zero residue;
 #   abort: ADD dies by SIGABRT (no rollback at all); DEL with the same arguments (no prevResult)
 #          and then GC with no valid attachment succeed and leave zero residue.
+# A point in the delegated IPAM plugin is hit in-process (host-local runs on a thread of the
+# plugin, cni/in_process.hpp: an abort there kills the plugin) and once more with the exec
+# forced (CNI_CPP_IPAM_EXEC=1: the IPAM process dies, the plugin reports it and rolls back).
 # Zero residue: the host and container namespaces' links (name, master, admin up), addresses
 # and routes, the nftables ruleset (handles aside) and the dataDir file list are the same as
 # before the ADD; besides, no container interface, no file naming the container ID, no
@@ -27,7 +30,7 @@ declare -A POINTS=(
   [host-local]="host-local.after_reserve"
   [firewall]="firewall.before_commit"
 )
-# Points reached in a delegated IPAM process: the plugin itself reports the IPAM failure.
+# Points reached in the delegated IPAM plugin.
 is_delegated() { [[ $1 != host-local && $2 == host-local.* ]]; }
 
 in_sources=$(grep -rhoE 'fault::point\("[^"]+"\)' "$SOURCE_DIR"/common "$SOURCE_DIR"/plugins \
@@ -106,20 +109,22 @@ residue() {
 }
 
 cases=0
-run_case() {  # run_case PLUGIN CNS POINT MODE
-  local plugin=$1 cns=$2 point=$3 mode=$4 conf gc cid before_host before_cont left what
+run_case() {  # run_case PLUGIN CNS POINT MODE [exec]
+  local plugin=$1 cns=$2 point=$3 mode=$4 via=${5:-} conf gc cid before_host before_cont left what
+  local extra=()
+  [ "$via" != exec ] || extra=(CNI_CPP_IPAM_EXEC=1)
   conf=$(conf_of "$plugin")
   gc=$(gc_conf_of "$plugin")
   cases=$((cases + 1))
   cid="fi${cases}-$$"
-  what="$plugin $point $mode"
+  what="$plugin $point $mode${via:+ (IPAM exec'd)}"
   before_host=$(snapshot "$host")
   before_cont=$(snapshot "$cns")
   cni "$host" "$plugin" ADD "$cid" "/run/netns/$cns" eth0 "$conf" \
-    CNI_FAULT_POINT="$point" CNI_FAULT_MODE="$mode"
+    CNI_FAULT_POINT="$point" CNI_FAULT_MODE="$mode" "${extra[@]}"
   if [ "$mode" = fail ]; then
     expect_cni_error "$what: ADD fails with the injected error" 999 "fault injected at $point"
-  elif is_delegated "$plugin" "$point"; then
+  elif [ "$via" = exec ]; then
     # The IPAM process crashed; the plugin reports it and rolls back its own steps.
     if [ "$RC" = 1 ] && printf '%s' "$OUT" | jq -e '.code' >/dev/null 2>&1 &&
       [[ $ERR == *"fault injected at $point (abort)"* ]]; then
@@ -167,6 +172,7 @@ for plugin in bridge veth loopback host-local firewall; do
     for mode in fail abort; do
       run_case "$plugin" "$cns" "$point" "$mode"
     done
+    if is_delegated "$plugin" "$point"; then run_case "$plugin" "$cns" "$point" abort exec; fi
   done
 done
 echo "$cases (plugin, point, mode) cases"

@@ -22,12 +22,14 @@ start=$SECONDS
 make_tmpdir work
 version=$(sed -n 's/^project(cni-plugins-cpp VERSION \([0-9.]*\).*/\1/p' "$SOURCE_DIR/CMakeLists.txt")
 arch=$(dpkg --print-architecture)
-# What must be in /opt/cni/bin: every plugin directory of the source tree, ptp, cnitool.
+# What must be in /opt/cni/bin: every plugin directory of the source tree and ptp (links to the
+# one executable, cni-plugins-cpp), cnitool.
 plugins=()
 for d in "$SOURCE_DIR"/plugins/*/ "$SOURCE_DIR"/ipam/*/; do
   [ -f "$d/CMakeLists.txt" ] && plugins+=("$(basename "$d")")
 done
-plugins+=(ptp cnitool)
+names=("${plugins[@]}" ptp)
+plugins+=(ptp cnitool cni-plugins-cpp)
 
 set +e
 out=$(unshare -m --propagation private sh -c 'mount -t tmpfs cpack-opt /opt && exec "$@"' sh \
@@ -77,7 +79,11 @@ files=$(awk '{ print $2 }' <<<"$listing" | sed 's|^\./|/|; s|/$||' | grep -v '^$
 for p in "${plugins[@]}"; do
   expect_eq "/opt/cni/bin/$p packaged" "$(grep -cx "/opt/cni/bin/$p" <<<"$files")" 1
 done
-expect_eq "ptp is a symlink to veth" "$(awk '$2 == "./opt/cni/bin/ptp" { print substr($1, 1, 1), $4 }' <<<"$listing")" "l veth"
+for p in "${names[@]}"; do
+  expect_eq "$p is a symlink to cni-plugins-cpp" \
+    "$(awk -v f="./opt/cni/bin/$p" '$2 == f { print substr($1, 1, 1), $4 }' <<<"$listing")" \
+    "l cni-plugins-cpp"
+done
 expect_eq "binaries are executable (rwxr-xr-x)" \
   "$(awk '$2 ~ "^./opt/cni/bin/." && substr($1, 1, 1) == "-" && $1 != "-rwxr-xr-x"' <<<"$listing")" ""
 expect_eq "README in /usr/share/doc/cni-plugins-cpp" "$(grep -cx /usr/share/doc/cni-plugins-cpp/README.md <<<"$files")" 1
@@ -94,6 +100,18 @@ expect_eq "extracted plugins answer VERSION" \
   "$(CNI_COMMAND=VERSION "$root/opt/cni/bin/bridge" | jq -c .supportedVersions)" \
   '["0.1.0","0.2.0","0.3.0","0.3.1","0.4.0","1.0.0","1.1.0"]'
 expect_eq "extracted ptp runs veth" "$(CNI_COMMAND=VERSION "$root/opt/cni/bin/ptp" | jq -r .cniVersion)" 1.1.0
+# A copy of the executable (not a link) works under any plugin name, and refuses other names.
+cp "$root/opt/cni/bin/cni-plugins-cpp" "$work/loopback"
+expect_eq "a copy named loopback is loopback" "$("$work/loopback" 2>&1 | head -1)" \
+  "CNI loopback plugin $version"
+cp "$root/opt/cni/bin/cni-plugins-cpp" "$work/nonesuch"
+OUT=$("$work/nonesuch" 2>/dev/null) && RC=0 || RC=$?
+expect_cni_error "a copy under another name is a CNI error naming the names it answers to" 7 \
+  'no plugin is called "nonesuch"'
+expect_eq "installed size: one executable" \
+  "$(find "$root/opt/cni/bin" -type f | sed 's|.*/||' | sort | tr '\n' ' ')" "cni-plugins-cpp cnitool "
+echo "installed size: $(du -b "$root/opt/cni/bin/cni-plugins-cpp" | cut -f1) bytes (cni-plugins-cpp)," \
+  "$(du -b "$root/opt/cni/bin/cnitool" | cut -f1) bytes (cnitool), stripped"
 expect_eq "binaries are stripped (no .symtab)" \
   "$(for b in "$root"/opt/cni/bin/*; do readelf -S "$b" | grep -c ' .symtab' || true; done | sort -u)" 0
 for f in "$root"/usr/share/doc/cni-plugins-cpp/examples/*.conflist; do

@@ -81,12 +81,6 @@ std::string output_of(const sys::ProcessResult& r, std::string_view type, Comman
               snippet(r.out));
 }
 
-sys::Child start(const Request& req, std::string_view type, Command command,
-                 const std::string& undo_note) {
-  return sys::Child(find_plugin(type, req.cni_path, "ipam.type"),
-                    delegate_env(req, command, undo_note), req.stdin_data);
-}
-
 // The undo note in an ADD output, "" when there is none.
 std::string undo_note_of(const json& j) {
   auto it = j.find(kUndoNoteKey);
@@ -146,13 +140,26 @@ void delegate_undo_add(const Request& req, std::string_view type, const std::str
 
 DelegateCall::DelegateCall(const Request& req, std::string_view type, Command command,
                            const std::string& undo_note)
-    : type_(type),
-      command_(command),
-      version_(req.conf.version),
-      child_(start(req, type, command, undo_note)) {}
+    : type_(type), command_(command), version_(req.conf.version) {
+  const std::string path = find_plugin(type, req.cni_path, "ipam.type");
+  auto env = delegate_env(req, command, undo_note);
+  if (const PluginFuncs* funcs = in_process_plugin(type, path)) {
+    in_process_ = std::make_unique<InProcessCall>(*funcs, type, env, req.stdin_data);
+  } else {
+    child_.emplace(path, env, req.stdin_data);
+  }
+}
+
+sys::ProcessResult DelegateCall::collect() {
+  return in_process_ ? in_process_->finish() : child_->finish();
+}
+
+bool DelegateCall::running() const noexcept {
+  return in_process_ ? in_process_->running() : child_ && child_->running();
+}
 
 std::string DelegateCall::finish() {
-  return output_of(child_.finish(), type_, command_);
+  return output_of(collect(), type_, command_);
 }
 
 Result DelegateCall::add_result() {
@@ -167,9 +174,9 @@ void DelegateCall::wait() {
 }
 
 void DelegateCall::settle() noexcept {
-  if (!child_.running()) return;
+  if (!running()) return;
   try {
-    auto r = child_.finish();
+    auto r = collect();
     if (r.exit_code == 0 && command_ == Command::Add) {
       note_ = undo_note_of(json::parse(r.out, nullptr, false));
     }

@@ -1,9 +1,12 @@
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "cni/in_process.hpp"
 #include "cni/skel.hpp"
 #include "sys/process.hpp"
 
@@ -40,8 +43,9 @@ void delegate_call(const Request& req, std::string_view type, Command command);
 void delegate_undo_add(const Request& req, std::string_view type, const std::string& note);
 
 /// The same call started now and collected later, so that the caller's own work (creating
-/// links) overlaps the delegate's start-up and run. Destroyed uncollected, the delegate is
-/// killed and reaped. Move-only.
+/// links) overlaps the delegate's start-up and run: a process, or a thread when the delegate
+/// is this same executable (cni/in_process.hpp). Destroyed uncollected, a process is killed
+/// and reaped, a thread joined. Move-only.
 class DelegateCall {
  public:
   /// Finds and starts `type`; throws what delegate_call would for a missing plugin.
@@ -58,11 +62,14 @@ class DelegateCall {
 
  private:
   std::string finish();
+  sys::ProcessResult collect();
+  bool running() const noexcept;
 
   std::string type_;
   Command command_;
   Version version_;
-  sys::Child child_;
+  std::optional<sys::Child> child_;            // exec'd, or
+  std::unique_ptr<InProcessCall> in_process_;  // run on a thread
   std::string note_;
 };
 

@@ -371,6 +371,7 @@ struct Dispatch {
 
     Request req;
     req.command = *cmd;
+    req.getenv = io.getenv;
     req.stdin_data = std::move(data);
     json j = parse_object(req.stdin_data, merge_shapes(common_shape(), parse_shape(funcs.keys)));
     Version v = config_version(j);

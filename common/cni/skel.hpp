@@ -51,6 +51,15 @@ struct Request {
   std::string stdin_data;             // the raw config, passed on unchanged to delegates
   NetConf conf;
   std::vector<Attachment> valid_attachments;  // GC only
+  // The environment this invocation was given: the process's, or the one an in-process
+  // delegation hands it (cni/in_process.hpp). Read variables through env(), not ::getenv.
+  std::function<std::optional<std::string>(const std::string&)> getenv;
+
+  /// The variable `name` of this invocation's environment; nullopt when unset (or when a test
+  /// built the Request without an environment).
+  std::optional<std::string> env(const std::string& name) const {
+    return getenv ? getenv(name) : std::nullopt;
+  }
 };
 
 /// A plugin's commands. An empty STATUS or GC is a successful no-op (as the reference skel).

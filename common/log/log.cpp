@@ -10,12 +10,29 @@ namespace cni::log {
 namespace {
 std::string g_plugin = "cni";
 std::string g_level = "warn";
+std::string g_file;                 // the file the logger writes to, "" for stderr
+thread_local std::string t_plugin;  // this thread's name, "" for the process's (g_plugin)
 
-constexpr const char* kPattern = "%Y-%m-%dT%H:%M:%S.%f %n[%P] %l: %v";
+// %* is the plugin's name: this thread's when it has one, else the process's.
+class PluginNameFlag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    const std::string& name = t_plugin.empty() ? g_plugin : t_plugin;
+    dest.append(name.data(), name.data() + name.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<PluginNameFlag>();
+  }
+};
+
+constexpr const char* kPattern = "%Y-%m-%dT%H:%M:%S.%f %*[%P] %l: %v";
 
 void install(std::shared_ptr<spdlog::sinks::sink> sink) {
   auto logger = std::make_shared<spdlog::logger>(g_plugin, std::move(sink));
-  logger->set_pattern(kPattern);
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<PluginNameFlag>('*').set_pattern(kPattern);
+  logger->set_formatter(std::move(formatter));
   logger->set_level(spdlog::level::from_str(g_level));
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));
@@ -24,7 +41,8 @@ void install(std::shared_ptr<spdlog::sinks::sink> sink) {
 
 void init(std::string_view plugin, const Settings& settings) {
   g_plugin = plugin;
-  install(std::make_shared<spdlog::sinks::stderr_sink_st>());
+  g_file.clear();
+  install(std::make_shared<spdlog::sinks::stderr_sink_mt>());
   apply(settings);
 }
 
@@ -33,13 +51,17 @@ void apply(const Settings& settings) {
     auto lvl = spdlog::level::from_str(*settings.level);
     // from_str maps unknown names to "off"; only accept "off" when asked for by name.
     if (lvl != spdlog::level::off || *settings.level == "off") {
-      g_level = *settings.level;
-      spdlog::default_logger()->set_level(lvl);
+      if (g_level != *settings.level) {  // unchanged: nothing written (see below)
+        g_level = *settings.level;
+        spdlog::default_logger()->set_level(lvl);
+      }
     } else {
       spdlog::warn("unknown log level \"{}\", keeping \"{}\"", *settings.level, g_level);
     }
   }
-  if (settings.file && !settings.file->empty()) {
+  // The same file again (an in-process delegate applying the config its caller applied) keeps
+  // the sink: other threads may be writing to it.
+  if (settings.file && !settings.file->empty() && *settings.file != g_file) {
     // spdlog would create missing parent directories; a config key must not do that.
     auto parent = std::filesystem::path(*settings.file).parent_path();
     std::error_code ec;
@@ -49,11 +71,20 @@ void apply(const Settings& settings) {
       return;
     }
     try {
-      install(std::make_shared<spdlog::sinks::basic_file_sink_st>(*settings.file));
+      install(std::make_shared<spdlog::sinks::basic_file_sink_mt>(*settings.file));
+      g_file = *settings.file;
     } catch (const spdlog::spdlog_ex& e) {
       spdlog::warn("cannot open log file \"{}\": {}; logging to stderr", *settings.file, e.what());
     }
   }
+}
+
+ThreadPluginName::ThreadPluginName(std::string name) : previous_(std::move(t_plugin)) {
+  t_plugin = std::move(name);
+}
+
+ThreadPluginName::~ThreadPluginName() {
+  t_plugin = std::move(previous_);
 }
 
 }  // namespace cni::log

@@ -100,33 +100,39 @@ bool is_valid(const Owner& o, const std::vector<Attachment>& valid) {
 
 // The process that delegated this ADD: our plugins name themselves (kCallerPidEnv), so that a
 // caller killed before we ran is noticed too; anyone else is our parent as we find it.
-pid_t caller_pid() {
-  const char* named = std::getenv(kCallerPidEnv);
-  if (named) {
+pid_t caller_pid(const Request& req) {
+  if (auto named = req.env(kCallerPidEnv)) {
     char* end = nullptr;
-    const long pid = std::strtol(named, &end, 10);
-    if (end != named && *end == '\0' && pid > 0 && pid <= std::numeric_limits<pid_t>::max())
+    const long pid = std::strtol(named->c_str(), &end, 10);
+    if (end != named->c_str() && *end == '\0' && pid > 0 &&
+        pid <= std::numeric_limits<pid_t>::max())
       return static_cast<pid_t>(pid);
   }
   return ::getppid();
 }
 
+// Whether the caller is gone. Run in-process (cni/in_process.hpp), the caller is this very
+// process, alive by definition.
+bool caller_gone(pid_t caller) {
+  return caller != ::getpid() && ::getppid() != caller;
+}
+
 }  // namespace
 
 Result cmd_add(const Request& req) {
-  const pid_t caller = caller_pid();
+  const pid_t caller = caller_pid(req);
   auto cfg = parse_config(req.conf.raw, req.conf.version, req.args);
   Result r;
   if (!cfg.resolv_conf.empty()) r.dns = read_resolv_conf(cfg.resolv_conf);
   r.routes = cfg.routes;
   // Our plugins ask for what undoing this ADD would need (cni/delegate.hpp).
   std::optional<UndoNote> note;
-  if (std::getenv(kUndoInfoEnv)) note = what_exists(cfg.data_dir, cfg.network);
+  if (req.env(kUndoInfoEnv)) note = what_exists(cfg.data_dir, cfg.network);
   auto store = DiskStore::open(cfg.data_dir, cfg.network, DiskStore::Mode::Create);
   // A caller (the plugin that delegated to us) that died while we waited for the lock never
   // reports this address, and the runtime's DEL for it may already have run: a reservation
   // now would leak until GC. Checked under the lock, so a DEL that comes later finds it.
-  if (::getppid() != caller) {
+  if (caller_gone(caller)) {
     throw Error(Code::TryAgainLater, "the calling process exited during ADD: nothing reserved");
   }
   if (note) {
@@ -157,8 +163,8 @@ void cmd_del(const Request& req) {
     spdlog::info("DEL {}: {} released in {}", req.container_id, ip.to_string(), req.conf.name);
   }
   // Undoing our plugin's failed ADD: the data directory as it was before that ADD.
-  if (const char* text = std::getenv(kUndoAddEnv); text && errors.errors().empty()) {
-    if (auto note = UndoNote::parse(text)) {
+  if (auto text = req.env(kUndoAddEnv); text && errors.errors().empty()) {
+    if (auto note = UndoNote::parse(*text)) {
       errors.attempt([&] { undo_bookkeeping(*store, *note); });
     } else {
       spdlog::warn("host-local: ignoring a malformed {}", kUndoAddEnv);

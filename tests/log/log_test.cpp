@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace cni {
 namespace {
@@ -57,6 +58,23 @@ TEST(Log, UnknownLevelIsIgnored) {
   std::string err = testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("unknown log level"), std::string::npos);
   EXPECT_NE(err.find("warn still shown"), std::string::npos);
+}
+
+TEST(Log, AThreadCanLogUnderAnotherPluginsName) {
+  std::string path = "/tmp/cnitest-log-thread-" + std::to_string(getpid()) + ".log";
+  log::init("bridge", {.file = path, .level = "info"});
+  std::thread([&] {
+    log::ThreadPluginName name("host-local");
+    // The delegate applies the same config again: the file stays open, nothing is lost.
+    log::apply({.file = path, .level = "info"});
+    spdlog::info("from the delegate");
+  }).join();
+  spdlog::info("from the plugin");
+  const std::string text = read_file(path);
+  const std::string pid = "[" + std::to_string(getpid()) + "]";
+  EXPECT_NE(text.find(" host-local" + pid + " info: from the delegate"), std::string::npos) << text;
+  EXPECT_NE(text.find(" bridge" + pid + " info: from the plugin"), std::string::npos) << text;
+  unlink(path.c_str());
 }
 
 }  // namespace

@@ -1,5 +1,0 @@
-#include "bandwidth.hpp"
-
-int main() {
-  return cni::run_main(cni::bandwidth::plugin(), "bandwidth");
-}

@@ -1,5 +1,0 @@
-#include "ovs.hpp"
-
-int main() {
-  return cni::run_main(cni::ovs::plugin(), "ovs");
-}

@@ -1,5 +1,0 @@
-#include "tuning.hpp"
-
-int main() {
-  return cni::run_main(cni::tuning::plugin(), "tuning");
-}

@@ -1,5 +1,0 @@
-#include "veth.hpp"
-
-int main() {
-  return cni::run_main(cni::veth::plugin(), "veth");
-}
