@@ -117,7 +117,7 @@ run_case() {  # run_case PLUGIN CNS POINT MODE [exec]
   gc=$(gc_conf_of "$plugin")
   cases=$((cases + 1))
   cid="fi${cases}-$$"
-  what="$plugin $point $mode${via:+ (IPAM exec'd)}"
+  what="$plugin $point $mode${via:+ (IPAM exec forced)}"
   before_host=$(snapshot "$host")
   before_cont=$(snapshot "$cns")
   cni "$host" "$plugin" ADD "$cid" "/run/netns/$cns" eth0 "$conf" \
