@@ -16,6 +16,7 @@
 #include "nft/nat_expr.hpp"
 #include "nft/rule_tag.hpp"
 #include "nft/socket.hpp"
+#include "nft/writer_lock.hpp"
 
 namespace cni::nft {
 namespace {
@@ -28,6 +29,7 @@ constexpr const char* kOwnedChains[] = {kHostportsChain, kHostipHostportsChain, 
 constexpr net::Family kFamilies[] = {net::Family::V4, net::Family::V6};
 
 void transact(Socket& sock, const std::function<void(Batch&)>& fill) {
+  const WriterLock lock;
   for (int attempt = 1;; ++attempt) {
     Batch batch(sock);
     fill(batch);

@@ -5,6 +5,7 @@
 
 #include "cni/error.hpp"
 #include "nft/back_off.hpp"
+#include "nft/writer_lock.hpp"
 
 namespace cni::nft {
 namespace {
@@ -21,6 +22,7 @@ bool is_deletion(const std::string& op) {
 }  // namespace
 
 void transact(const std::function<void(Socket&, Batch&)>& fill) {
+  const WriterLock lock;
   Socket sock;
   for (int attempt = 1;; ++attempt) {
     Batch batch(sock);

@@ -13,7 +13,8 @@ namespace cni::nft {
 /// or `flush` message (something it deletes vanished between the listing and the commit:
 /// handles are never reused, so nothing else is ever deleted) is rebuilt after a random pause
 /// that doubles each time (1-2 ms, 2-4 ms, ... up to 32-64 ms); after 10 attempts the caller
-/// gets cni::Error(TryAgainLater). Any other refusal throws at once.
+/// gets cni::Error(TryAgainLater). Any other refusal throws at once. Holds our WriterLock
+/// (nft/writer_lock.hpp) throughout.
 void transact(const std::function<void(Socket&, Batch&)>& fill);
 
 }  // namespace cni::nft
