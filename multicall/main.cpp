@@ -11,6 +11,7 @@
 #include "firewall.hpp"
 #include "host_local.hpp"
 #include "loopback.hpp"
+#include "nft/socket_release.hpp"
 #include "ovs.hpp"
 #include "portmap.hpp"
 #include "tuning.hpp"
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
     // host-local is the only delegate run in-process: it keeps no process-wide state and
     // never enters a namespace.
     cni::offer_in_process("host-local", cni::ipam::host_local_plugin());
+    cni::nft::keep_sockets_until_exit();
     return cni::run_main(p.funcs(), p.log_name);
   }
   // Run under a name that is no plugin's: say which names work, as an error a runtime can

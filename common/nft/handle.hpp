@@ -26,7 +26,7 @@ struct Deleter {
   void operator()(nftnl_expr_iter* p) const noexcept { nftnl_expr_iter_destroy(p); }
   void operator()(nftnl_batch* p) const noexcept { nftnl_batch_free(p); }
   void operator()(nftnl_udata_buf* p) const noexcept { nftnl_udata_buf_free(p); }
-  void operator()(mnl_socket* p) const noexcept { mnl_socket_close(p); }
+  void operator()(mnl_socket* p) const noexcept;  // closes it, or keeps it (socket_release.hpp)
 };
 
 using TablePtr = std::unique_ptr<nftnl_table, Deleter>;
