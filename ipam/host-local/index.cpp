@@ -138,6 +138,12 @@ void Index::write_bucket(const std::string& name, const Bucket& b) {
 
 void Index::rebuild(const std::map<std::string, Bucket>& buckets) {
   fs::remove_flat_dir(root_.get(), kNewBucketDir);  // a leftover of a crashed rebuild
+  // The temp file of a seal being replaced when its writer died (with host-local in-process,
+  // any crash of the plugin): a crash there leaves the index unsealed, so the next operation
+  // scans and rebuilds, here. (The old bucket directory goes whole, temp files included.)
+  for (const auto& e : fs::list(root_.get())) {
+    if (e.regular && e.name.starts_with(fs::kTempPrefix)) fs::remove(root_.get(), e.name);
+  }
   {
     auto fresh = fs::open_subdir(root_.get(), kNewBucketDir, true);
     for (const auto& [name, b] : buckets) {

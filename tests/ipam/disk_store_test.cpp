@@ -271,6 +271,31 @@ TEST_F(DiskStoreTest, AnUncommittedChangeForcesARescan) {
   EXPECT_EQ(s->find_by_attachment(kC2), std::vector<net::IpAddress>{ip("10.1.2.3")});
 }
 
+TEST_F(DiskStoreTest, TempFilesOfACrashedCommitAreRemovedByTheNextOne) {
+  {
+    auto s = open();
+    s->reserve(ip("10.1.2.2"), kC1, 0);
+    s->commit();
+  }
+  {
+    auto s = open();
+    s->reserve(ip("10.1.2.3"), kC2, 0);
+    // As if the process died while replacing a bucket and the seal (temp files written, not
+    // yet renamed), and while replacing a reservation file.
+    spit(dir.path() + "/.cni-cpp-host-local/net1/.cni-cpp-tmp.99999.1", "seal\n");
+    spit(dir.path() + "/.cni-cpp-host-local/net1/b/.cni-cpp-tmp.99999.0", "bucket\n");
+    spit(dir.path() + "/net1/.cni-cpp-tmp.99999.2", "c2\n");
+  }
+  {
+    auto s = open();
+    EXPECT_TRUE(s->scanned());
+    s->commit();
+  }
+  for (const auto& e : stdfs::recursive_directory_iterator(dir.path())) {
+    EXPECT_FALSE(e.path().filename().string().starts_with(".cni-cpp-tmp.")) << e.path();
+  }
+}
+
 TEST_F(DiskStoreTest, IndexFilesCanNeverReadAsReservations) {
   {
     auto s = open();
