@@ -11,42 +11,17 @@
 #include <functional>
 #include <set>
 
-#include "nft/back_off.hpp"
 #include "nft/batch.hpp"
 #include "nft/nat_expr.hpp"
 #include "nft/rule_tag.hpp"
 #include "nft/socket.hpp"
-#include "nft/writer_lock.hpp"
+#include "nft/transact.hpp"
 
 namespace cni::nft {
 namespace {
 
-// As masquerade.cpp: a rule deleted by handle may vanish between listing and transaction
-// (another call removed it; handles are never reused): list again after a random pause.
-constexpr int kAttempts = 10;
-constexpr int kMaxPauseUs = 32000;
 constexpr const char* kOwnedChains[] = {kHostportsChain, kHostipHostportsChain, kHostportMasqChain};
 constexpr net::Family kFamilies[] = {net::Family::V4, net::Family::V6};
-
-void transact(Socket& sock, const std::function<void(Batch&)>& fill) {
-  const WriterLock lock;
-  for (int attempt = 1;; ++attempt) {
-    Batch batch(sock);
-    fill(batch);
-    auto failure = batch.try_commit();
-    if (!failure) return;
-    const bool raced = failure->error == ENOENT && failure->op.starts_with("delete rule");
-    if (!raced) throw failure->to_error();
-    if (attempt == kAttempts) {
-      const cni::Error e = failure->to_error();
-      throw cni::Error(
-          Code::TryAgainLater,
-          e.msg() + " (rules kept changing, " + std::to_string(kAttempts) + " attempts)",
-          e.details());
-    }
-    back_off(attempt, 1000, kMaxPauseUs);
-  }
-}
 
 std::vector<ListedRule> list_chain(Socket& sock, net::Family f, const char* chain) {
   return list_rules(sock, nfproto(f), kHostportTable, chain);
@@ -171,11 +146,10 @@ void ensure_layout(Batch& batch, const Snapshot& s, bool snat) {
 
 std::optional<HostportConflict> setup_hostports(const MasqAttachment& owner,
                                                 const std::vector<HostportPlan>& plans) {
-  Socket sock;
   const std::string tag = masq_instance_hash(owner);
   std::optional<HostportConflict> conflict;
   // Both families in one transaction: all or nothing, and one wait for the kernel at most.
-  transact(sock, [&](Batch& batch) {
+  transact([&](Socket& sock, Batch& batch) {
     std::vector<Snapshot> snaps;
     for (const auto& plan : plans) {
       snaps.push_back(snapshot(sock, plan.family(), true));
@@ -198,9 +172,8 @@ std::optional<HostportConflict> setup_hostports(const MasqAttachment& owner,
 }
 
 void teardown_hostports(const MasqAttachment& owner) {
-  Socket sock;
   const std::string tag = masq_instance_hash(owner);
-  transact(sock, [&](Batch& batch) {
+  transact([&](Socket& sock, Batch& batch) {
     for (const net::Family f : kFamilies) {
       delete_matching(batch, snapshot(sock, f, false),
                       [&](const RawRule& r) { return owned_by(r, owner, tag); });
@@ -214,8 +187,7 @@ void gc_hostports(std::string_view network,
   std::set<std::string> valid;
   for (const auto& [container_id, ifname] : valid_attachments)
     valid.insert(masq_instance_hash({std::string(network), container_id, ifname}));
-  Socket sock;
-  transact(sock, [&](Batch& batch) {
+  transact([&](Socket& sock, Batch& batch) {
     for (const net::Family f : kFamilies) {
       delete_matching(batch, snapshot(sock, f, false), [&](const RawRule& r) {
         return r.tag && r.tag->starts_with(network_tag) && !valid.contains(*r.tag);
