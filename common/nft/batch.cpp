@@ -117,6 +117,28 @@ void Batch::delete_table(const nftnl_table& table, std::string op) {
   end_message();
 }
 
+void Batch::add_set(const nftnl_set& set, std::string op) {
+  const auto family = static_cast<std::uint16_t>(nftnl_set_get_u32(&set, NFTNL_SET_FAMILY));
+  nftnl_set_nlmsg_build_payload(begin_message(NFT_MSG_NEWSET, family, NLM_F_CREATE, std::move(op)),
+                                const_cast<nftnl_set*>(&set));
+  end_message();
+}
+
+void Batch::add_set_elements(const nftnl_set& set, std::string op) {
+  const auto family = static_cast<std::uint16_t>(nftnl_set_get_u32(&set, NFTNL_SET_FAMILY));
+  nftnl_set_elems_nlmsg_build_payload(
+      begin_message(NFT_MSG_NEWSETELEM, family, NLM_F_CREATE, std::move(op)),
+      const_cast<nftnl_set*>(&set));
+  end_message();
+}
+
+void Batch::delete_set_elements(const nftnl_set& set, std::string op) {
+  const auto family = static_cast<std::uint16_t>(nftnl_set_get_u32(&set, NFTNL_SET_FAMILY));
+  nftnl_set_elems_nlmsg_build_payload(begin_message(NFT_MSG_DELSETELEM, family, 0, std::move(op)),
+                                      const_cast<nftnl_set*>(&set));
+  end_message();
+}
+
 std::optional<BatchFailure> Batch::try_commit() {
   if (ops_.empty()) return std::nullopt;
   const auto last_seq = first_seq_ + static_cast<std::uint32_t>(ops_.size());

@@ -53,6 +53,16 @@ class Batch {
 
   /// `delete table`: the table named in `table`, with every chain and rule in it.
   void delete_table(const nftnl_table& table, std::string op);
+
+  /// `add set`: creates the named set, or leaves an existing one as it is (its key type and
+  /// length must match, else EEXIST).
+  void add_set(const nftnl_set& set, std::string op);
+  /// `add element`: the elements held by `set` (which names the set and its table); elements
+  /// already in the set stay as they are.
+  void add_set_elements(const nftnl_set& set, std::string op);
+  /// `delete element`: the elements held by `set`, each of which must be in the set (else
+  /// ENOENT); with no element held, every element of the set (`flush set`).
+  void delete_set_elements(const nftnl_set& set, std::string op);
   /// Number of messages between BEGIN and END.
   std::size_t size() const noexcept { return ops_.size(); }
 

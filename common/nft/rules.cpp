@@ -183,21 +183,10 @@ bool chain_exists(Socket& sock, std::uint16_t family, const std::string& table,
   nftnl_chain_set_str(query.get(), NFTNL_CHAIN_NAME, chain.c_str());
 
   alignas(nlmsghdr) std::array<char, 1024> request{};
-  const std::uint32_t seq = sock.next_seq();
-  nlmsghdr* msg = nftnl_nlmsg_build_hdr(request.data(), NFT_MSG_GETCHAIN, family, NLM_F_ACK, seq);
+  nlmsghdr* msg =
+      nftnl_nlmsg_build_hdr(request.data(), NFT_MSG_GETCHAIN, family, NLM_F_ACK, sock.next_seq());
   nftnl_chain_nlmsg_build_payload(msg, query.get());
-  sock.send({iovec{msg, msg->nlmsg_len}}, op);
-  // The kernel answers while sendmsg runs: the chain (when found), then the ack.
-  std::optional<Ack> ack;
-  sock.drain(
-      [&](const nlmsghdr& reply) {
-        if (reply.nlmsg_seq == seq && !ack) ack = parse_ack(reply);
-      },
-      op);
-  if (!ack) throw nft_error(EPROTO, op + " (no answer)");
-  if (ack->error == ENOENT) return false;
-  if (ack->error != 0) throw nft_error(ack->error, op, ack->message);
-  return true;
+  return sock.get(*msg, op);
 }
 
 }  // namespace cni::nft

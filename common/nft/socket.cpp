@@ -167,4 +167,19 @@ bool Socket::dump(const nlmsghdr& request, const std::function<void(const nlmsgh
   return !interrupted;
 }
 
+bool Socket::get(const nlmsghdr& request, std::string_view op) {
+  send({iovec{const_cast<nlmsghdr*>(&request), request.nlmsg_len}}, op);
+  // The kernel answers while sendmsg runs: the object (when found), then the ack.
+  std::optional<Ack> ack;
+  drain(
+      [&](const nlmsghdr& reply) {
+        if (reply.nlmsg_seq == request.nlmsg_seq && !ack) ack = parse_ack(reply);
+      },
+      op);
+  if (!ack) throw nft_error(EPROTO, std::string(op) + " (no answer)");
+  if (ack->error == ENOENT) return false;
+  if (ack->error != 0) throw nft_error(ack->error, std::string(op), ack->message);
+  return true;
+}
+
 }  // namespace cni::nft

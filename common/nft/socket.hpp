@@ -57,6 +57,12 @@ class Socket {
   bool dump(const nlmsghdr& request, const std::function<void(const nlmsghdr&)>& on_message,
             std::string_view op);
 
+  /// Sends the request `request` for one object (a GETCHAIN, GETSET, GETSETELEM ..., its
+  /// nlmsg_seq set and NLM_F_ACK flagged) and reads the answer: true when the kernel found the
+  /// object, false when it answered ENOENT (the object, or its table, does not exist). Throws
+  /// cni::Error naming `op` on any other failure.
+  bool get(const nlmsghdr& request, std::string_view op);
+
  private:
   // Reads one datagram into buffer_; returns its length, 0 when nothing is queued and
   // `wait` is false. Throws on failure.
