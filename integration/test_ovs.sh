@@ -7,7 +7,7 @@
 . "$(dirname "$0")/ovs_lib.sh"
 command -v ovsdb-server >/dev/null || { echo "SKIP: $TEST_NAME needs openvswitch-switch"; exit 0; }
 # shellcheck disable=SC2154 # _rc is assigned inside the trap string
-trap '_rc=$?; ovs_stop; (exit $_rc); _cleanup' EXIT
+trap '_rc=$?; set +e; ovs_stop; (exit $_rc); _cleanup' EXIT
 
 make_ns H
 make_tmpdir D

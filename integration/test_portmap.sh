@@ -13,7 +13,8 @@
 _pm_pids=()
 _pm_cleanup() {
   local rc=$? p
-  for p in "${_pm_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  set +e  # (exit $rc) below must not end the trap before the namespaces are deleted
+  for p in "${_pm_pids[@]}"; do kill "$p" 2>/dev/null; done
   (exit $rc)
   _cleanup
 }
