@@ -204,8 +204,24 @@ expect_eq "second network's port gone" "$(http "$ext" 192.168.77.1:8088)" FAILED
 expect_eq "first network's port still answers" "$(http "$ext" 192.168.77.1:8080)" hello-c1
 expect_eq "first network's rules all there" "$(rules_with_comment ctr1)" 8
 
-# --- The reference's rules (nftables backend, as it writes them: comment = container ID).
+# --- The reference's rules (nftables backend, as its ADD writes them: one transaction that
+# also rewrites prerouting, output and hostports_all, and rules whose comment is the container
+# ID). Our index does not know them: the rewrite is how our next ADD notices.
 ip netns exec "$host" nft -f - <<EOF
+add table ip cni_hostport { comment "CNI portmap plugin" ; }
+add chain ip cni_hostport hostports
+add chain ip cni_hostport hostip_hostports
+add chain ip cni_hostport hostports_all
+flush chain ip cni_hostport hostports_all
+add rule ip cni_hostport hostports_all jump hostip_hostports
+add rule ip cni_hostport hostports_all jump hostports
+add chain ip cni_hostport prerouting { type nat hook prerouting priority -100 ; }
+flush chain ip cni_hostport prerouting
+add rule ip cni_hostport prerouting fib daddr type local jump hostports_all
+add chain ip cni_hostport output { type nat hook output priority -100 ; }
+flush chain ip cni_hostport output
+add rule ip cni_hostport output fib daddr type local jump hostports_all
+add chain ip cni_hostport masquerading { type nat hook postrouting priority 100 ; }
 add rule ip cni_hostport hostports tcp dport 9090 dnat to 10.66.0.99:80 comment "upctr"
 add rule ip cni_hostport masquerading ip saddr 10.66.0.99 ip daddr 10.66.0.99 masquerade comment "upctr"
 add rule ip cni_hostport masquerading ip saddr 127.0.0.1 ip daddr 10.66.0.99 masquerade comment "upctr"

@@ -159,6 +159,8 @@ std::vector<Described<RulePtr>> fixed_rules(net::Family f, const char* chain) {
   } else {
     out.push_back(jump_rule(f, chain, kHostportsAllChain, true));
   }
+  for (auto& r : out)
+    set_tag(*r.object, kIndexedLayoutTag);
   return out;
 }
 
@@ -237,8 +239,10 @@ Described<RulePtr> delete_hostport_rule(net::Family f, const std::string& chain,
 bool same_rules(const std::vector<ListedRule>& listed,
                 const std::vector<Described<RulePtr>>& built) {
   if (listed.size() != built.size()) return false;
-  for (std::size_t i = 0; i < listed.size(); ++i)
+  for (std::size_t i = 0; i < listed.size(); ++i) {
     if (expr_texts(*listed[i].rule) != expr_texts(*built[i].object)) return false;
+    if (tag_of(*listed[i].rule) != tag_of(*built[i].object)) return false;
+  }
   return true;
 }
 

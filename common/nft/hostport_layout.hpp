@@ -44,6 +44,10 @@ inline constexpr char kHostportsAllChain[] = "hostports_all";
 inline constexpr char kHostportPrerouting[] = "prerouting";
 inline constexpr char kHostportOutput[] = "output";
 inline constexpr char kHostportMasqChain[] = "masquerading";
+/// The hidden tag (rule_tag.hpp) of the rules of prerouting, output and hostports_all when we
+/// wrote them: their presence says that no other writer has rewritten those chains since, so
+/// the port index (hostport_index.hpp) knows every rule.
+inline constexpr char kIndexedLayoutTag[] = "cni-plugins-cpp hostport index 1";
 
 /// One published port of one family.
 struct PortMapping {
@@ -90,7 +94,7 @@ Described<ChainPtr> hostport_chain(net::Family f, const char* name);
 /// `flush chain`.
 Described<RulePtr> flush_hostport_chain(net::Family f, const char* name);
 /// The rules of the chains the layout fixes: hostports_all (two jumps), prerouting and output
-/// (`fib daddr type local jump hostports_all`).
+/// (`fib daddr type local jump hostports_all`), each tagged kIndexedLayoutTag.
 std::vector<Described<RulePtr>> fixed_rules(net::Family f, const char* chain);
 /// The attachment's DNAT rule for `m`.
 Described<RulePtr> dnat_rule(const HostportPlan& plan, const PortMapping& m,
@@ -102,7 +106,7 @@ std::vector<Described<RulePtr>> hostport_masq_rules(const HostportPlan& plan,
 Described<RulePtr> delete_hostport_rule(net::Family f, const std::string& chain,
                                         std::uint64_t handle);
 
-/// Whether the listed rules have the same expressions as the built ones, in order.
+/// Whether the listed rules have the same expressions and tags as the built ones, in order.
 bool same_rules(const std::vector<ListedRule>& listed,
                 const std::vector<Described<RulePtr>>& built);
 

@@ -12,8 +12,10 @@
 #include <set>
 
 #include "nft/batch.hpp"
+#include "nft/hostport_index.hpp"
 #include "nft/nat_expr.hpp"
 #include "nft/rule_tag.hpp"
+#include "nft/sets.hpp"
 #include "nft/socket.hpp"
 #include "nft/transact.hpp"
 
@@ -21,6 +23,7 @@ namespace cni::nft {
 namespace {
 
 constexpr const char* kOwnedChains[] = {kHostportsChain, kHostipHostportsChain, kHostportMasqChain};
+constexpr const char* kFixedChains[] = {kHostportsAllChain, kHostportPrerouting, kHostportOutput};
 constexpr net::Family kFamilies[] = {net::Family::V4, net::Family::V6};
 
 std::vector<ListedRule> list_chain(Socket& sock, net::Family f, const char* chain) {
@@ -37,35 +40,55 @@ bool owned_by(const RawRule& r, const MasqAttachment& owner, const std::string& 
   return !r.tag || *r.tag == tag;
 }
 
-// The chains of one family as listed once per attempt: every decision of a transaction is
-// taken on one listing (each dump costs O(rules)). The containers' chains, which grow with the
-// host's mappings, are read lazily (RawRule): only their handles and comments and tags are
-// decoded, and a rule's expressions only when it may conflict (find_conflict).
-struct Snapshot {
+// The containers' chains of one family (hostports, hostip_hostports, masquerading), which grow
+// with the host's mappings, listed once per attempt and read lazily (RawRule): only handles,
+// comments and tags are decoded, and a rule's expressions only when needed.
+struct OwnedRules {
   net::Family family = net::Family::V4;
-  std::vector<RawRule> owned[3];     // hostports, hostip_hostports, masquerading
-  std::vector<ListedRule> fixed[3];  // hostports_all, prerouting, output
+  std::vector<RawRule> chains[3];
 };
-constexpr const char* kFixedChains[] = {kHostportsAllChain, kHostportPrerouting, kHostportOutput};
 
-Snapshot snapshot(Socket& sock, net::Family f, bool with_fixed) {
-  Snapshot s{.family = f};
-  for (std::size_t i = 0; i < 3; ++i) {
-    s.owned[i] = list_owned_chain(sock, f, kOwnedChains[i]);
-    if (with_fixed) s.fixed[i] = list_chain(sock, f, kFixedChains[i]);
-  }
-  return s;
+OwnedRules list_owned(Socket& sock, net::Family f) {
+  OwnedRules o{.family = f};
+  for (std::size_t i = 0; i < 3; ++i)
+    o.chains[i] = list_owned_chain(sock, f, kOwnedChains[i]);
+  return o;
 }
 
-void delete_matching(Batch& batch, const Snapshot& s,
-                     const std::function<bool(const RawRule&)>& pred) {
+// The chains the layout fixes, as found.
+struct Layout {
+  net::Family family = net::Family::V4;
+  std::vector<ListedRule> fixed[3];  // hostports_all, prerouting, output
+  bool in_place = false;             // exactly our rules, tags included
+  bool masq_chain = false;           // masquerading exists (or is not needed)
+  bool indexed = false;              // in place, and both index sets exist: the index is whole
+};
+
+Layout read_layout(Socket& sock, net::Family f, bool snat) {
+  Layout l{.family = f, .in_place = true};
   for (std::size_t i = 0; i < 3; ++i) {
-    for (const auto& r : s.owned[i]) {
+    l.fixed[i] = list_chain(sock, f, kFixedChains[i]);
+    l.in_place = l.in_place && same_rules(l.fixed[i], fixed_rules(f, kFixedChains[i]));
+  }
+  l.masq_chain = !snat || chain_exists(sock, nfproto(f), kHostportTable, kHostportMasqChain);
+  l.indexed = l.in_place && set_exists(sock, hostport_index_set(f, kPublishedPortsSet)) &&
+              set_exists(sock, hostport_index_set(f, kAttachmentsSet));
+  return l;
+}
+
+// Deletes the rules `pred` picks; returns their handles (unique in a table).
+std::set<std::uint64_t> delete_matching(Batch& batch, const OwnedRules& o,
+                                        const std::function<bool(const RawRule&)>& pred) {
+  std::set<std::uint64_t> deleted;
+  for (std::size_t i = 0; i < 3; ++i) {
+    for (const auto& r : o.chains[i]) {
       if (!pred(r)) continue;
-      auto del = delete_hostport_rule(s.family, kOwnedChains[i], r.handle);
+      auto del = delete_hostport_rule(o.family, kOwnedChains[i], r.handle);
       batch.delete_rule(*del.object, std::move(del.op));
+      deleted.insert(r.handle);
     }
   }
+  return deleted;
 }
 
 bool host_ips_overlap(const std::optional<net::IpAddress>& a,
@@ -73,23 +96,24 @@ bool host_ips_overlap(const std::optional<net::IpAddress>& a,
   return !a || !b || *a == *b;
 }
 
-std::optional<HostportConflict> find_conflict(const Snapshot& s, const MasqAttachment& owner,
+// A port match is `cmp` with the port's 2 bytes: a rule without them cannot match the port.
+std::string port_bytes(std::uint16_t port) {
+  return {static_cast<char>(port >> 8), static_cast<char>(port & 0xff)};
+}
+
+std::optional<HostportConflict> find_conflict(const OwnedRules& o, const MasqAttachment& owner,
                                               const HostportPlan& plan) {
   for (std::size_t i = 0; i < 2; ++i) {  // hostports, hostip_hostports
-    for (const auto& r : s.owned[i]) {
+    for (const auto& r : o.chains[i]) {
       // Another network of the same container may publish the same port (a runtime sends the
       // mappings to every network of a container): the first rule wins, as in the reference.
       if (r.comment && *r.comment == owner.container_id) continue;
-      // A rule that compares with none of the plan's ports cannot conflict: only the others'
-      // expressions are parsed (a port match is `cmp` with the port's 2 bytes).
+      // Only the rules that compare with one of the plan's ports are parsed.
       const bool may_conflict =
-          std::any_of(plan.mappings.begin(), plan.mappings.end(), [&](const PortMapping& m) {
-            const char port[] = {static_cast<char>(m.host_port >> 8),
-                                 static_cast<char>(m.host_port & 0xff)};
-            return r.compares_with(std::string_view(port, sizeof port));
-          });
+          std::any_of(plan.mappings.begin(), plan.mappings.end(),
+                      [&](const PortMapping& m) { return r.compares_with(port_bytes(m.host_port)); });
       if (!may_conflict) continue;
-      const auto v = read_dnat(*r.parse(), s.family);
+      const auto v = read_dnat(*r.parse(), o.family);
       if (!v) continue;
       for (const auto& m : plan.mappings) {
         if (m.proto != v->proto || m.host_port != v->port || !host_ips_overlap(m.host_ip, v->daddr))
@@ -106,22 +130,84 @@ std::optional<HostportConflict> find_conflict(const Snapshot& s, const MasqAttac
   return std::nullopt;
 }
 
+// Whether the index shows that no rule on the host matters to this ADD: none publishes one of
+// its (protocol, port) pairs, and the attachment (or, by the reference's rules, the container)
+// has none yet. Asked only when the index is whole.
+bool index_clear(Socket& sock, const HostportPlan& plan, const MasqAttachment& owner,
+                 const std::string& tag) {
+  const net::Family f = plan.family();
+  const SetName ports = hostport_index_set(f, kPublishedPortsSet);
+  for (const auto& m : plan.mappings)
+    if (set_has_element(sock, ports, published_port_key(m.proto, m.host_port))) return false;
+  const SetName owners = hostport_index_set(f, kAttachmentsSet);
+  return !set_has_element(sock, owners, tagged_owner_key(tag)) &&
+         !set_has_element(sock, owners, untagged_owner_key(owner.container_id));
+}
+
+// The whole index of the listed rules that stay (not in `deleted`): a rebuild's elements.
+void index_all(const OwnedRules& o, const std::set<std::uint64_t>& deleted,
+               HostportIndexChanges& idx) {
+  for (std::size_t i = 0; i < 3; ++i) {
+    for (const auto& r : o.chains[i]) {
+      if (deleted.contains(r.handle)) continue;
+      if (auto k = owner_key_of(r)) idx.add_owners.insert(*k);
+      if (i == 2) continue;  // masquerading publishes no port
+      if (const auto v = read_dnat(*r.parse(), o.family))
+        idx.add_ports.insert(published_port_key(v->proto, v->port));
+    }
+  }
+}
+
+// Whether a listed rule that stays publishes (proto, port).
+bool still_published(const OwnedRules& o, const std::set<std::uint64_t>& deleted,
+                     std::uint8_t proto, std::uint16_t port) {
+  for (std::size_t i = 0; i < 2; ++i) {
+    for (const auto& r : o.chains[i]) {
+      if (deleted.contains(r.handle) || !r.compares_with(port_bytes(port))) continue;
+      const auto v = read_dnat(*r.parse(), o.family);
+      if (v && v->proto == proto && v->port == port) return true;
+    }
+  }
+  return false;
+}
+
+// The elements that only the deleted rules needed: their owners, and the ports no staying rule
+// publishes; each only when present (deleting a missing element fails the whole batch).
+// Nothing when the index does not exist.
+void forget(Socket& sock, const OwnedRules& o, const std::set<std::uint64_t>& deleted,
+            HostportIndexChanges& idx) {
+  if (deleted.empty()) return;
+  const SetName ports = hostport_index_set(o.family, kPublishedPortsSet);
+  const SetName owners = hostport_index_set(o.family, kAttachmentsSet);
+  if (!set_exists(sock, ports) || !set_exists(sock, owners)) return;
+  std::set<std::string> owner_keys;
+  std::set<std::pair<std::uint8_t, std::uint16_t>> published;
+  for (std::size_t i = 0; i < 3; ++i) {
+    for (const auto& r : o.chains[i]) {
+      if (!deleted.contains(r.handle)) continue;
+      if (auto k = owner_key_of(r)) owner_keys.insert(*k);
+      if (i == 2) continue;
+      if (const auto v = read_dnat(*r.parse(), o.family)) published.emplace(v->proto, v->port);
+    }
+  }
+  for (const auto& [proto, port] : published) {
+    const std::string key = published_port_key(proto, port);
+    if (!still_published(o, deleted, proto, port) && set_has_element(sock, ports, key))
+      idx.delete_ports.insert(key);
+  }
+  // An owner key of a staying rule could be deleted only by a 32-bit hash collision, which
+  // costs nothing worse than an ADD that skips the full listing.
+  for (const auto& key : owner_keys)
+    if (set_has_element(sock, owners, key)) idx.delete_owners.insert(key);
+}
+
 // The table and chains are (re)declared and the fixed chains rewritten only when they are not
 // already exactly the layout (the reference rewrites them on every ADD): a batch that only
-// adds and deletes rules spares the ~10-20 ms the kernel otherwise makes the closing of our
-// socket wait (an RCU grace period for the replaced chain objects), and conditions live in
-// each container's own rules, not here.
-void ensure_layout(Batch& batch, const Snapshot& s, bool snat) {
-  const net::Family f = s.family;
-  bool in_place = true;
-  std::vector<std::vector<Described<RulePtr>>> want;
-  for (std::size_t i = 0; i < 3; ++i) {
-    want.push_back(fixed_rules(f, kFixedChains[i]));
-    in_place = in_place && same_rules(s.fixed[i], want.back());
-  }
-  // hostports_all jumping to both regular chains proves they exist; masquerading is known to
-  // exist once it holds a rule.
-  if (in_place && (!snat || !s.owned[2].empty())) return;
+// adds and deletes rules spares the kernel's RCU wait for the replaced chain objects, and
+// conditions live in each container's own rules, not here.
+void ensure_layout(Batch& batch, const Layout& l, bool snat) {
+  if (l.in_place && l.masq_chain) return;
+  const net::Family f = l.family;
   auto table = hostport_table(f);
   batch.add_table(*table.object, std::move(table.op));
   for (const char* name : {kHostportsChain, kHostipHostportsChain, kHostportsAllChain,
@@ -134,10 +220,11 @@ void ensure_layout(Batch& batch, const Snapshot& s, bool snat) {
     batch.add_chain(*chain.object, std::move(chain.op));
   }
   for (std::size_t i = 0; i < 3; ++i) {
-    if (same_rules(s.fixed[i], want[i])) continue;
+    auto want = fixed_rules(f, kFixedChains[i]);
+    if (same_rules(l.fixed[i], want)) continue;
     auto flush = flush_hostport_chain(f, kFixedChains[i]);
     batch.delete_rule(*flush.object, std::move(flush.op));
-    for (auto& r : want[i])
+    for (auto& r : want)
       batch.add_rule(*r.object, std::move(r.op));
   }
 }
@@ -150,22 +237,46 @@ std::optional<HostportConflict> setup_hostports(const MasqAttachment& owner,
   std::optional<HostportConflict> conflict;
   // Both families in one transaction: all or nothing, and one wait for the kernel at most.
   transact([&](Socket& sock, Batch& batch) {
-    std::vector<Snapshot> snaps;
+    struct FamilyState {
+      Layout layout;
+      std::optional<OwnedRules> owned;  // listed unless the index answered
+    };
+    std::vector<FamilyState> families;
     for (const auto& plan : plans) {
-      snaps.push_back(snapshot(sock, plan.family(), true));
-      conflict = find_conflict(snaps.back(), owner, plan);
-      if (conflict) return;  // nothing in the batch: nothing is sent
+      FamilyState fam{.layout = read_layout(sock, plan.family(), plan.snat)};
+      // The host's rules are listed (a cost that grows with them) only when the index is not
+      // whole, or shows something that needs a closer look: a port in use, earlier rules.
+      if (!fam.layout.indexed || !fam.layout.masq_chain ||
+          !index_clear(sock, plan, owner, tag)) {
+        fam.owned = list_owned(sock, plan.family());
+        conflict = find_conflict(*fam.owned, owner, plan);
+        if (conflict) return;  // nothing in the batch: nothing is sent
+      }
+      families.push_back(std::move(fam));
     }
     for (std::size_t k = 0; k < plans.size(); ++k) {
       const auto& plan = plans[k];
-      ensure_layout(batch, snaps[k], plan.snat);
-      delete_matching(batch, snaps[k], [&](const RawRule& r) { return owned_by(r, owner, tag); });
+      const FamilyState& fam = families[k];
+      ensure_layout(batch, fam.layout, plan.snat);
+      HostportIndexChanges idx;
+      if (fam.owned) {
+        const auto deleted = delete_matching(
+            batch, *fam.owned, [&](const RawRule& r) { return owned_by(r, owner, tag); });
+        // Not whole: rebuilt from the listing in the same transaction (that makes it whole).
+        if (!fam.layout.indexed) {
+          idx.rebuild = true;
+          index_all(*fam.owned, deleted, idx);
+        }
+      }
       for (const auto& m : plan.mappings) {
         auto rule = dnat_rule(plan, m, owner);
         batch.add_rule(*rule.object, std::move(rule.op));
+        idx.add_ports.insert(published_port_key(m.proto, m.host_port));
       }
       for (auto& rule : hostport_masq_rules(plan, owner))
         batch.add_rule(*rule.object, std::move(rule.op));
+      idx.add_owners.insert(tagged_owner_key(tag));
+      idx.put(batch, plan.family());
     }
   });
   return conflict;
@@ -175,8 +286,12 @@ void teardown_hostports(const MasqAttachment& owner) {
   const std::string tag = masq_instance_hash(owner);
   transact([&](Socket& sock, Batch& batch) {
     for (const net::Family f : kFamilies) {
-      delete_matching(batch, snapshot(sock, f, false),
-                      [&](const RawRule& r) { return owned_by(r, owner, tag); });
+      const OwnedRules o = list_owned(sock, f);
+      const auto deleted =
+          delete_matching(batch, o, [&](const RawRule& r) { return owned_by(r, owner, tag); });
+      HostportIndexChanges idx;
+      forget(sock, o, deleted, idx);
+      idx.put(batch, f);
     }
   });
 }
@@ -189,9 +304,13 @@ void gc_hostports(std::string_view network,
     valid.insert(masq_instance_hash({std::string(network), container_id, ifname}));
   transact([&](Socket& sock, Batch& batch) {
     for (const net::Family f : kFamilies) {
-      delete_matching(batch, snapshot(sock, f, false), [&](const RawRule& r) {
+      const OwnedRules o = list_owned(sock, f);
+      const auto deleted = delete_matching(batch, o, [&](const RawRule& r) {
         return r.tag && r.tag->starts_with(network_tag) && !valid.contains(*r.tag);
       });
+      HostportIndexChanges idx;
+      forget(sock, o, deleted, idx);
+      idx.put(batch, f);
     }
   });
 }
@@ -281,6 +400,10 @@ std::optional<std::string> hostport_features_missing(net::Family f) {
   auto masq = rule("post");
   add_masquerade(*masq);
   batch.add_rule(*masq, std::string(kw) + " masq expression (masquerade)");
+  const SetName probe_set{.family = family, .table = table, .name = "ports"};
+  batch.add_set(*set_declaration(probe_set, hostport_index_set_kind(kPublishedPortsSet)),
+                std::string(kw) + " sets (inet_proto . inet_service)");
+  add_set_elements(batch, probe_set, {published_port_key(IPPROTO_TCP, 1)});
   batch.delete_table(*t, "delete probe table");
   auto failure = batch.try_commit();
   if (!failure) return std::nullopt;

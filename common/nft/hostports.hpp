@@ -11,6 +11,12 @@
 // A rule with the container ID as comment and no tag was written by the reference: it counts
 // as the container's on every network (as the reference treats it).
 //
+// What an ADD must know of the other rules on the host (a port already published, earlier
+// rules of the attachment) it learns from an index kept in two sets next to the rules
+// (hostport_index.hpp), in a few lookups whatever the number of rules; only when the index is
+// not whole (the reference wrote rules since) or shows a candidate does it list the chains.
+// DEL, GC and CHECK list the chains.
+//
 // Every function acts in the calling thread's current network namespace (the host's) and makes
 // at most one transaction (both families), which the kernel applies whole or not at all. Failures
 // throw cni::Error(Firewall), or cni::Error(TryAgainLater) when concurrent changes kept getting
@@ -36,15 +42,16 @@ struct HostportConflict {
 
 /// ADD: for every plan (one per family, at most one each), in one transaction for both
 /// families: creates the table and chains if missing, rewrites hostports_all, prerouting and
-/// output only when they are not exactly the layout's, removes the attachment's previous rules
-/// and adds its DNAT and masquerade rules. Refuses (returns the conflict, changing nothing) when
+/// output only when they are not exactly the layout's (then rebuilds the index), removes the
+/// attachment's previous rules, adds its DNAT and masquerade rules and their index elements. Refuses (returns the conflict, changing nothing) when
 /// a mapping overlaps the published port of another container (same family, protocol and port;
 /// host IPs equal or either one any), as listed in the same attempt as the transaction.
 std::optional<HostportConflict> setup_hostports(const MasqAttachment& owner,
                                                 const std::vector<HostportPlan>& plans);
 
 /// DEL: removes the attachment's rules (and the reference's rules of the container) from
-/// hostports, hostip_hostports and masquerading, in both families. Tables and chains stay.
+/// hostports, hostip_hostports and masquerading, in both families, and the index elements
+/// only they needed. Tables, chains and sets stay.
 void teardown_hostports(const MasqAttachment& owner);
 
 /// GC: removes the tagged rules of `network` whose attachment is not in `valid_attachments`

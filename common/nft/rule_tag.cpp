@@ -4,7 +4,6 @@
 #include <cstring>
 
 #include "nft/comment.hpp"
-#include "nft/comment.hpp"
 #include "nft/error.hpp"
 
 namespace cni::nft {
@@ -24,6 +23,17 @@ void set_comment_and_tag(nftnl_rule& rule, std::string_view comment, std::string
   if (!nftnl_udata_put_strz(buf.get(), NFTNL_UDATA_RULE_COMMENT, c.c_str()) ||
       !nftnl_udata_put_strz(buf.get(), kRuleTagType, t.c_str())) {
     throw nft_error(EMSGSIZE, "set nftables comment");
+  }
+  nftnl_rule_set_data(&rule, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(buf.get()),
+                      nftnl_udata_buf_len(buf.get()));
+}
+
+void set_tag(nftnl_rule& rule, std::string_view tag) {
+  UdataPtr buf(nftnl_udata_buf_alloc(kUdataSize));
+  if (!buf) throw nft_error(ENOMEM, "allocate nftables rule tag");
+  const std::string t(tag.substr(0, kTagMax));
+  if (!nftnl_udata_put_strz(buf.get(), kRuleTagType, t.c_str())) {
+    throw nft_error(EMSGSIZE, "set nftables rule tag");
   }
   nftnl_rule_set_data(&rule, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(buf.get()),
                       nftnl_udata_buf_len(buf.get()));

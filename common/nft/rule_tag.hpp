@@ -25,6 +25,9 @@ inline constexpr std::uint8_t kRuleTagType = 0xc5;
 /// followed by `tag` (a kRuleTagType TLV, at most 64 bytes).
 void set_comment_and_tag(nftnl_rule& rule, std::string_view comment, std::string_view tag);
 
+/// Sets the rule's userdata to `tag` alone (a rule with no comment, as nft then shows it).
+void set_tag(nftnl_rule& rule, std::string_view tag);
+
 /// The rule's tag; nullopt when it has none (rules written by nft or the reference plugins).
 std::optional<std::string> tag_of(const nftnl_rule& rule);
 
