@@ -73,12 +73,14 @@ void HostportIndexChanges::put(Batch& batch, net::Family f) const {
     const SetName set = hostport_index_set(f, name);
     const bool ports = name == kPublishedPortsSet;
     if (rebuild) {
-      batch.add_set(*set_declaration(set, hostport_index_set_kind(name)), "add set " + set.table + " " + name);
+      batch.add_set(*set_declaration(set, hostport_index_set_kind(name)),
+                    "add set " + set.table + " " + name);
       flush_set(batch, set);
     } else {
       // A key both deleted and added stays: only the add is sent.
-      delete_set_elements(batch, set,
-                          without(ports ? delete_ports : delete_owners, ports ? add_ports : add_owners));
+      delete_set_elements(
+          batch, set,
+          without(ports ? delete_ports : delete_owners, ports ? add_ports : add_owners));
     }
     add_set_elements(batch, set, without(ports ? add_ports : add_owners, {}));
   }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <functional>
 #include <set>
@@ -45,7 +46,7 @@ bool owned_by(const RawRule& r, const MasqAttachment& owner, const std::string& 
 // comments and tags are decoded, and a rule's expressions only when needed.
 struct OwnedRules {
   net::Family family = net::Family::V4;
-  std::vector<RawRule> chains[3];
+  std::array<std::vector<RawRule>, 3> chains;
 };
 
 OwnedRules list_owned(Socket& sock, net::Family f) {
@@ -58,10 +59,10 @@ OwnedRules list_owned(Socket& sock, net::Family f) {
 // The chains the layout fixes, as found.
 struct Layout {
   net::Family family = net::Family::V4;
-  std::vector<ListedRule> fixed[3];  // hostports_all, prerouting, output
-  bool in_place = false;             // exactly our rules, tags included
-  bool masq_chain = false;           // masquerading exists (or is not needed)
-  bool indexed = false;              // in place, and both index sets exist: the index is whole
+  std::array<std::vector<ListedRule>, 3> fixed;  // hostports_all, prerouting, output
+  bool in_place = false;                         // exactly our rules, tags included
+  bool masq_chain = false;                       // masquerading exists (or is not needed)
+  bool indexed = false;  // in place, and both index sets exist: the index is whole
 };
 
 Layout read_layout(Socket& sock, net::Family f, bool snat) {
@@ -109,9 +110,9 @@ std::optional<HostportConflict> find_conflict(const OwnedRules& o, const MasqAtt
       // mappings to every network of a container): the first rule wins, as in the reference.
       if (r.comment && *r.comment == owner.container_id) continue;
       // Only the rules that compare with one of the plan's ports are parsed.
-      const bool may_conflict =
-          std::any_of(plan.mappings.begin(), plan.mappings.end(),
-                      [&](const PortMapping& m) { return r.compares_with(port_bytes(m.host_port)); });
+      const bool may_conflict = std::any_of(
+          plan.mappings.begin(), plan.mappings.end(),
+          [&](const PortMapping& m) { return r.compares_with(port_bytes(m.host_port)); });
       if (!may_conflict) continue;
       const auto v = read_dnat(*r.parse(), o.family);
       if (!v) continue;
@@ -246,8 +247,7 @@ std::optional<HostportConflict> setup_hostports(const MasqAttachment& owner,
       FamilyState fam{.layout = read_layout(sock, plan.family(), plan.snat)};
       // The host's rules are listed (a cost that grows with them) only when the index is not
       // whole, or shows something that needs a closer look: a port in use, earlier rules.
-      if (!fam.layout.indexed || !fam.layout.masq_chain ||
-          !index_clear(sock, plan, owner, tag)) {
+      if (!fam.layout.indexed || !fam.layout.masq_chain || !index_clear(sock, plan, owner, tag)) {
         fam.owned = list_owned(sock, plan.family());
         conflict = find_conflict(*fam.owned, owner, plan);
         if (conflict) return;  // nothing in the batch: nothing is sent

@@ -43,9 +43,10 @@ struct HostportConflict {
 /// ADD: for every plan (one per family, at most one each), in one transaction for both
 /// families: creates the table and chains if missing, rewrites hostports_all, prerouting and
 /// output only when they are not exactly the layout's (then rebuilds the index), removes the
-/// attachment's previous rules, adds its DNAT and masquerade rules and their index elements. Refuses (returns the conflict, changing nothing) when
-/// a mapping overlaps the published port of another container (same family, protocol and port;
-/// host IPs equal or either one any), as listed in the same attempt as the transaction.
+/// attachment's previous rules, adds its DNAT and masquerade rules and their index elements.
+/// Refuses (returns the conflict, changing nothing) when a mapping overlaps the published port
+/// of another container (same family, protocol and port; host IPs equal or either one any), as
+/// read in the same attempt as the transaction.
 std::optional<HostportConflict> setup_hostports(const MasqAttachment& owner,
                                                 const std::vector<HostportPlan>& plans);
 

@@ -97,9 +97,10 @@ class RootHostportIndex : public test::RootNftNetns {
                "hostports_all\nadd rule " + t + "hostports_all jump hostip_hostports\n" +
                "add rule " + t + "hostports_all jump hostports\n" + "add chain " + t +
                "prerouting { type nat hook prerouting priority -100 ; }\nflush chain " + t +
-               "prerouting\nadd rule " + t + "prerouting fib daddr type local jump hostports_all\n" +
-               "add chain " + t + "output { type nat hook output priority -100 ; }\nflush chain " +
-               t + "output\nadd rule " + t + "output fib daddr type local jump hostports_all\n" +
+               "prerouting\nadd rule " + t +
+               "prerouting fib daddr type local jump hostports_all\n" + "add chain " + t +
+               "output { type nat hook output priority -100 ; }\nflush chain " + t +
+               "output\nadd rule " + t + "output fib daddr type local jump hostports_all\n" +
                "add rule " + t + "hostports tcp dport " + std::to_string(port) +
                " dnat to 10.0.0.99:80 comment \"" + container_id + "\"\n");
   }

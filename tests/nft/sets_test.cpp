@@ -18,9 +18,8 @@ namespace cni::nft {
 namespace {
 
 const SetName kSet{.family = NFPROTO_IPV4, .table = "settest", .name = "ports"};
-const SetKind kPorts{.key_type = concat_type(kTypeInetProto, kTypeInetService),
-                     .key_len = 8,
-                     .comment = "test set"};
+const SetKind kPorts{
+    .key_type = concat_type(kTypeInetProto, kTypeInetService), .key_len = 8, .comment = "test set"};
 
 std::string port_key(std::uint16_t port) {
   std::string key(8, '\0');
