@@ -238,6 +238,7 @@ std::optional<HostportConflict> setup_hostports(const MasqAttachment& owner,
   std::optional<HostportConflict> conflict;
   // Both families in one transaction: all or nothing, and one wait for the kernel at most.
   transact([&](Socket& sock, Batch& batch) {
+    conflict.reset();  // decided again on each attempt's reading
     struct FamilyState {
       Layout layout;
       std::optional<OwnedRules> owned;  // listed unless the index answered
