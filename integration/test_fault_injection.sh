@@ -29,6 +29,7 @@ declare -A POINTS=(
   [loopback]="loopback.after_lo_up"
   [host-local]="host-local.after_reserve"
   [firewall]="firewall.before_commit"
+  [portmap]="portmap.after_rules portmap.after_localnet"
 )
 # Points reached in the delegated IPAM plugin.
 is_delegated() { [[ $1 != host-local && $2 == host-local.* ]]; }
@@ -57,6 +58,13 @@ conf_of() {  # conf_of PLUGIN: the network configuration (cniVersion 1.1.0, for 
     host-local)
       printf '{"cniVersion":"1.1.0","name":"fi-hl","type":"host-local",
         "ipam":{"type":"host-local","dataDir":"%s","subnet":"10.63.0.0/24"}}' "$data" ;;
+    portmap)
+      # The bridge's cases before made fibr0 (10.61.0.1/24): the route for route_localnet.
+      printf '{"cniVersion":"1.1.0","name":"fi-pm","type":"portmap",
+        "runtimeConfig":{"portMappings":[{"hostPort":18080,"containerPort":80,"protocol":"tcp"},
+          {"hostPort":15353,"containerPort":53,"protocol":"udp"}]},
+        "prevResult":{"cniVersion":"1.1.0","interfaces":[{"name":"eth0","sandbox":"/x"}],
+        "ips":[{"address":"10.61.0.50/24","interface":0},{"address":"fd61::50/64","interface":0}]}}' ;;
     firewall)
       printf '{"cniVersion":"1.1.0","name":"fi-fw","type":"firewall","ingressPolicy":"isolated",
         "prevResult":{"cniVersion":"1.1.0","interfaces":[{"name":"fibr9"}],
@@ -156,7 +164,7 @@ run_case() {  # run_case PLUGIN CNS POINT MODE [exec]
   fi
 }
 
-for plugin in bridge veth loopback host-local firewall; do
+for plugin in bridge veth loopback host-local firewall portmap; do
   make_ns cns
   # A first attachment made and removed: the bridge with its gateway address, the nftables
   # tables, the network's data directory and lock, lo's addresses exist from here on, as they

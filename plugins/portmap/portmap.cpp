@@ -12,6 +12,7 @@
 #include "nft/conntrack.hpp"
 #include "nft/hostports.hpp"
 #include "nft/legacy_hostports.hpp"
+#include "sys/fault.hpp"
 #include "sys/rollback.hpp"
 
 namespace cni::portmap {
@@ -134,9 +135,11 @@ Result cmd_add(const Request& req) {
                                          conflict->container_id + "\": " + conflict->rule);
   }
   undo.push([&] { nft::teardown_hostports(owner); });
+  fault::point("portmap.after_rules");
   // 127.0.0.1:<hostPort> reaches the container once the bridge routes "martian" loopback
   // sources (the masquerade rule then gives the packet the bridge's address).
   if (cfg.snat && addrs.v4) enable_route_localnet(addrs.v4->address(), undo);
+  fault::point("portmap.after_localnet");
   // Only the families that got rules: each flush walks the whole conntrack table.
   std::vector<net::Family> families;
   families.reserve(plans.size());
