@@ -7,8 +7,8 @@
 # A point in the delegated IPAM plugin is hit in-process (host-local runs on a thread of the
 # plugin, cni/in_process.hpp: an abort there kills the plugin) and once more with the exec
 # forced (CNI_CPP_IPAM_EXEC=1: the IPAM process dies, the plugin reports it and rolls back).
-# Zero residue: the host and container namespaces' links (name, master, admin up), addresses
-# and routes, the nftables ruleset (handles aside) and the dataDir file list are the same as
+# Zero residue: the host and container namespaces' links (name, master, admin up; in the
+# container also MTU, MAC and promiscuity), addresses and routes, the nftables ruleset (handles aside) and the dataDir file list are the same as
 # before the ADD; besides, no container interface, no file naming the container ID, no
 # nftables object naming it, and the network's host-local lock is free.
 . "$(dirname "$0")/lib.sh"
@@ -30,6 +30,7 @@ declare -A POINTS=(
   [host-local]="host-local.after_reserve"
   [firewall]="firewall.before_commit"
   [portmap]="portmap.after_rules portmap.after_localnet"
+  [tuning]="tuning.after_sysctls tuning.after_backup tuning.after_link_attrs"
 )
 # Points reached in the delegated IPAM plugin.
 is_delegated() { [[ $1 != host-local && $2 == host-local.* ]]; }
@@ -58,6 +59,13 @@ conf_of() {  # conf_of PLUGIN: the network configuration (cniVersion 1.1.0, for 
     host-local)
       printf '{"cniVersion":"1.1.0","name":"fi-hl","type":"host-local",
         "ipam":{"type":"host-local","dataDir":"%s","subnet":"10.63.0.0/24"}}' "$data" ;;
+    tuning)
+      # On an eth0 the test made (a veth pair): tuning changes a link it does not own.
+      printf '{"cniVersion":"1.1.0","name":"fi-tun","type":"tuning","dataDir":"%s/tuning",
+        "mtu":1400,"promisc":true,"mac":"02:aa:bb:cc:dd:01",
+        "sysctl":{"net.ipv4.conf.eth0.arp_filter":"1"},
+        "prevResult":{"cniVersion":"1.1.0","interfaces":[{"name":"eth0","sandbox":"/x"}],
+        "ips":[{"address":"10.65.0.2/24","interface":0}]}}' "$data" ;;
     portmap)
       # The bridge's cases before made fibr0 (10.61.0.1/24): the route for route_localnet.
       printf '{"cniVersion":"1.1.0","name":"fi-pm","type":"portmap",
@@ -91,10 +99,14 @@ snapshot() {  # snapshot NS: links, addresses, routes (and nftables in the host)
   # "linkdown" follows the bridge's carrier, which the kernel updates after the fact.
   ip -n "$ns" route show table all | sed -e 's/ linkdown//' -e 's/^/route /'
   if [ "$ns" = "$host" ]; then
-    ip netns exec "$ns" nft -j list ruleset |
+    ip netns exec "$ns" nft -j list ruleset 2>/dev/null |
       jq -c 'walk(if type == "object" then del(.handle) else . end) | .nftables[]' |
       sed 's/^/nft /'
     (cd "$data" && find . -printf 'file %p %y\n' | sort)
+  else
+    # What tuning changes (and its DEL restores) on a container's links.
+    ip -n "$ns" -j link show |
+      jq -r '.[] | "link \(.ifname) mtu=\(.mtu) mac=\(.address) promisc=\(.flags | index("PROMISC") != null)"'
   fi
 }
 
@@ -104,7 +116,9 @@ residue() {
   net=$(conf_of "$plugin" | jq -r .name)
   diff <(printf '%s\n' "$before_host") <(snapshot "$host") | grep '^[<>]' | sed 's/^/host: /'
   diff <(printf '%s\n' "$before_cont") <(snapshot "$cns") | grep '^[<>]' | sed 's/^/container: /'
-  if ip -n "$cns" link show eth0 >/dev/null 2>&1; then echo "container: eth0 exists"; fi
+  if [ "$plugin" != tuning ] && ip -n "$cns" link show eth0 >/dev/null 2>&1; then
+    echo "container: eth0 exists"
+  fi
   find "$data" -name "*$cid*" | sed 's/^/file named after the container: /'
   grep -rlF -- "$cid" "$data" | sed 's/^/file naming the container: /'
   if ip netns exec "$host" nft list ruleset | grep -F -- "$cid" >/dev/null; then
@@ -164,8 +178,12 @@ run_case() {  # run_case PLUGIN CNS POINT MODE [exec]
   fi
 }
 
-for plugin in bridge veth loopback host-local firewall portmap; do
+for plugin in bridge veth loopback host-local firewall portmap tuning; do
   make_ns cns
+  if [ "$plugin" = tuning ]; then
+    ip -n "$host" link add fitun0 type veth peer name eth0 netns "$cns"
+    ip -n "$cns" link set eth0 up
+  fi
   # A first attachment made and removed: the bridge with its gateway address, the nftables
   # tables, the network's data directory and lock, lo's addresses exist from here on, as they
   # would on any host that ran one container.

@@ -14,6 +14,7 @@
 #include "link_attrs.hpp"
 #include "netlink/link.hpp"
 #include "netns/netns.hpp"
+#include "sys/fault.hpp"
 #include "sys/rollback.hpp"
 #include "sysctls.hpp"
 
@@ -93,11 +94,14 @@ Result cmd_add(const Request& req) {
   netns::Enter in_container(*req.netns);
   sys::Rollback undo(log_undo_failure);  // after the Enter: undone inside the container
   apply_sysctls(cfg.sysctls, undo);
+  fault::point("tuning.after_sysctls");
   if (cfg.changes_link()) {
     const nl::Link link = container_link(sock, req);
     const Backup before = snapshot(link, cfg, req.conf.name);
     save_backup(cfg, req, before, undo);
+    fault::point("tuning.after_backup");
     apply_link_attrs(sock, link, cfg, before, undo);
+    fault::point("tuning.after_link_attrs");
     if (cfg.mac) {
       for (auto& i : result.interfaces) {
         if (i.name == req.ifname) i.mac = *cfg.mac;
