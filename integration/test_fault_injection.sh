@@ -8,9 +8,11 @@
 # plugin, cni/in_process.hpp: an abort there kills the plugin) and once more with the exec
 # forced (CNI_CPP_IPAM_EXEC=1: the IPAM process dies, the plugin reports it and rolls back).
 # Zero residue: the host and container namespaces' links (name, master, admin up; in the
-# container also MTU, MAC and promiscuity), addresses and routes, the nftables ruleset (handles aside) and the dataDir file list are the same as
-# before the ADD; besides, no container interface, no file naming the container ID, no
-# nftables object naming it, and the network's host-local lock is free.
+# container also MTU, MAC and promiscuity), addresses and routes, the host's qdiscs, the
+# nftables ruleset (handles aside) and the dataDir file list are the same as before the ADD;
+# besides, no container interface (but the one the test made for tuning and bandwidth), no file
+# naming the container ID, no nftables object naming it, and the network's host-local lock is
+# free.
 . "$(dirname "$0")/lib.sh"
 
 if ! grep -qaF 'fault injected at' "$BIN_DIR/bridge"; then
@@ -31,6 +33,7 @@ declare -A POINTS=(
   [firewall]="firewall.before_commit"
   [portmap]="portmap.after_rules portmap.after_localnet"
   [tuning]="tuning.after_sysctls tuning.after_backup tuning.after_link_attrs"
+  [bandwidth]="bandwidth.after_ingress bandwidth.after_ifb bandwidth.after_redirect"
 )
 # Points reached in the delegated IPAM plugin.
 is_delegated() { [[ $1 != host-local && $2 == host-local.* ]]; }
@@ -66,6 +69,12 @@ conf_of() {  # conf_of PLUGIN: the network configuration (cniVersion 1.1.0, for 
         "sysctl":{"net.ipv4.conf.eth0.arp_filter":"1"},
         "prevResult":{"cniVersion":"1.1.0","interfaces":[{"name":"eth0","sandbox":"/x"}],
         "ips":[{"address":"10.65.0.2/24","interface":0}]}}' "$data" ;;
+    bandwidth)
+      # Shapes the host end (fibw0) of a veth pair the test made.
+      printf '{"cniVersion":"1.1.0","name":"fi-bw","type":"bandwidth",
+        "ingressRate":8000000,"ingressBurst":160000,"egressRate":8000000,"egressBurst":160000,
+        "prevResult":{"cniVersion":"1.1.0","interfaces":[{"name":"fibw0"},
+          {"name":"eth0","sandbox":"/x"}],"ips":[{"address":"10.66.0.2/24","interface":1}]}}' ;;
     portmap)
       # The bridge's cases before made fibr0 (10.61.0.1/24): the route for route_localnet.
       printf '{"cniVersion":"1.1.0","name":"fi-pm","type":"portmap",
@@ -103,6 +112,7 @@ snapshot() {  # snapshot NS: links, addresses, routes (and nftables in the host)
       jq -c 'walk(if type == "object" then del(.handle) else . end) | .nftables[]' |
       sed 's/^/nft /'
     (cd "$data" && find . -printf 'file %p %y\n' | sort)
+    tc -n "$ns" -j qdisc show | jq -r '.[] | "qdisc \(.dev) \(.kind) \(.handle) \(.parent // "-")"'
   else
     # What tuning changes (and its DEL restores) on a container's links.
     ip -n "$ns" -j link show |
@@ -116,12 +126,13 @@ residue() {
   net=$(conf_of "$plugin" | jq -r .name)
   diff <(printf '%s\n' "$before_host") <(snapshot "$host") | grep '^[<>]' | sed 's/^/host: /'
   diff <(printf '%s\n' "$before_cont") <(snapshot "$cns") | grep '^[<>]' | sed 's/^/container: /'
-  if [ "$plugin" != tuning ] && ip -n "$cns" link show eth0 >/dev/null 2>&1; then
+  if [ "$plugin" != tuning ] && [ "$plugin" != bandwidth ] &&
+    ip -n "$cns" link show eth0 >/dev/null 2>&1; then
     echo "container: eth0 exists"
   fi
   find "$data" -name "*$cid*" | sed 's/^/file named after the container: /'
   grep -rlF -- "$cid" "$data" | sed 's/^/file naming the container: /'
-  if ip netns exec "$host" nft list ruleset | grep -F -- "$cid" >/dev/null; then
+  if ip netns exec "$host" nft list ruleset 2>/dev/null | grep -F -- "$cid" >/dev/null; then
     echo "nftables: an object names $cid"
   fi
   if [ -e "$data/$net/lock" ] && ! flock -n "$data/$net/lock" true; then
@@ -178,10 +189,17 @@ run_case() {  # run_case PLUGIN CNS POINT MODE [exec]
   fi
 }
 
-for plugin in bridge veth loopback host-local firewall portmap tuning; do
+for plugin in bridge veth loopback host-local firewall portmap tuning bandwidth; do
   make_ns cns
-  if [ "$plugin" = tuning ]; then
-    ip -n "$host" link add fitun0 type veth peer name eth0 netns "$cns"
+  # tuning and bandwidth work on a veth pair made by the bridge in a real chain: made here.
+  case $plugin in
+    tuning) host_end=fitun0 ;;
+    bandwidth) host_end=fibw0 ;;
+    *) host_end= ;;
+  esac
+  if [ -n "$host_end" ]; then
+    ip -n "$host" link add "$host_end" type veth peer name eth0 netns "$cns"
+    ip -n "$host" link set "$host_end" up
     ip -n "$cns" link set eth0 up
   fi
   # A first attachment made and removed: the bridge with its gateway address, the nftables

@@ -15,6 +15,7 @@
 #include "netlink/link.hpp"
 #include "netlink/tc.hpp"
 #include "shaping.hpp"
+#include "sys/fault.hpp"
 #include "sys/rollback.hpp"
 
 namespace cni::bandwidth {
@@ -94,6 +95,7 @@ Result cmd_add(const Request& req) {
   if (p.ingress) {
     nl::add_tbf_root(host, veth, kTbfHandle, *p.ingress);
     undo.push([&] { nl::delete_qdisc(host, veth, nl::kRootParent, kTbfHandle); });
+    fault::point("bandwidth.after_ingress");
   }
 
   // Egress (from the container): what enters the host veth is redirected to an ifb, shaped
@@ -112,10 +114,12 @@ Result cmd_add(const Request& req) {
           name);
     }
     nl::add_tbf_root(host, ifb, kTbfHandle, *p.egress);
+    fault::point("bandwidth.after_ifb");
     nl::add_ingress_qdisc(host, veth);
     undo.push([&] { nl::delete_qdisc(host, veth, nl::kIngressParent, nl::kIngressHandle); });
     nl::add_ingress_redirect(host, veth, ifb);
     result.interfaces.push_back({.name = ifb.name(), .mac = ifb.mac()});
+    fault::point("bandwidth.after_redirect");
   }
 
   undo.commit();
