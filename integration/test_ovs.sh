@@ -2,7 +2,8 @@
 # The ovs plugin against a private ovsdb-server + ovs-vswitchd (userspace datapath) whose
 # files live in a temp dir and which run in a throwaway "host" namespace, containers in
 # throwaway namespaces: VLAN isolation, ping and TCP, trunks, the result's shape, CHECK, DEL
-# (also with the netns gone, twice), GC, bad input, and killed daemons. Budget: ~1 min.
+# (also with the netns gone, twice), GC, bad input, fault injection (in a build with
+# CNI_FAULT_INJECTION) and killed daemons. Budget: ~1 min.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ovs_lib.sh"
 command -v ovsdb-server >/dev/null || { echo "SKIP: $TEST_NAME needs openvswitch-switch"; exit 0; }
@@ -190,6 +191,37 @@ cni "$H" ovs ADD cx "/run/netns/$X" eth0 "$(conf net '"vlan":5' | jq -c '.ipam.r
 check "an IPAM failure fails ADD" test "$RC" != 0
 expect_eq "bad input changed nothing" "$(ports) $(host_veths) $(reservations)" "$before"
 expect_eq "no container iface left" "$(ip -n "$X" -o link show type veth | wc -l)" "0"
+
+# --- fault injection (a build with CNI_FAULT_INJECTION): every ovs point, fail and abort -----
+# fail: the rollback leaves nothing; abort (no rollback): DEL, then GC with no valid attachment,
+# leave nothing. Nothing = no Port or Interface row of the network, no host veth more, no
+# reservation, no container interface.
+if grep -qaF 'fault injected at' "$BIN_DIR/ovs"; then
+  FI=$(conf finet '"vlan":400,"ipam":{"type":"host-local","subnet":"10.79.0.0/24","dataDir":"'"$D"'/ipam"}')
+  FI_GC=$(printf '%s' "$FI" | jq -c '. + {"cni.dev/valid-attachments":[]}')
+  fi_rows() { ovs_vsctl --no-wait --bare --columns=external_ids list Port | grep -c 'cni_network=finet' || true; }
+  fi_state() { echo "rows=$(fi_rows) ifaces=$(ifaces) veths=$(host_veths) ips=$(find "$D/ipam/finet" -name '10.79.*' 2>/dev/null | wc -l) cont=$(ip -n "$X" -o link show type veth | wc -l)"; }
+  points=$(grep -rhoE 'fault::point\("ovs\.[^"]+"\)' "$SOURCE_DIR/plugins/ovs" | sed -E 's/.*\("([^"]+)"\)/\1/' | sort -u)
+  expect_eq "the ovs fault points are the ones listed in test_fault_injection" \
+    "$(printf '%s\n' $points | tr '\n' ' ')" "ovs.after_port ovs.after_veth ovs.before_result "
+  for point in $points ipconfig.after_addresses ipconfig.after_routes; do
+    for mode in fail abort; do
+      before=$(fi_state)
+      cni "$H" ovs ADD "fi-$point-$mode" "/run/netns/$X" eth0 "$FI" \
+        CNI_FAULT_POINT="$point" CNI_FAULT_MODE="$mode"
+      if [ "$mode" = fail ]; then
+        expect_cni_error "$point fail: ADD fails with the injected error" 999 "fault injected at $point"
+      else
+        expect_eq "$point abort: ADD crashes (SIGABRT)" "$RC" 134
+        cni "$H" ovs DEL "fi-$point-$mode" "/run/netns/$X" eth0 "$FI"
+        expect_eq "$point abort: DEL succeeds" "$RC:$OUT" "0:"
+        cni "$H" ovs GC "" "" "" "$FI_GC"
+        expect_eq "$point abort: GC succeeds" "$RC:$OUT" "0:"
+      fi
+      expect_eq "$point $mode: nothing left" "$(fi_state)" "$before"
+    done
+  done
+fi
 
 # --- killed daemons ----------------------------------------------------------------------
 before="$(ports) $(host_veths) $(reservations)"

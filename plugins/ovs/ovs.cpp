@@ -14,6 +14,7 @@
 #include "netlink/veth.hpp"
 #include "ovsdb/vswitch.hpp"
 #include "ports.hpp"
+#include "sys/fault.hpp"
 #include "sys/rollback.hpp"
 
 namespace cni::ovs {
@@ -86,6 +87,7 @@ Result cmd_add(const Request& req) {
                                                      .host_up = true});
   // By value: `pair` is destroyed before `undo` runs when an exception unwinds.
   undo.push([&host, port = nl::LinkRef(pair.host)] { nl::remove_link(host, port); });
+  fault::point("ovs.after_veth");
 
   // The Port and its Interface, in one transaction guarded by the bridge's existence.
   const ovsdb::AddedPort added = ovsdb::add_port(db, port_spec(req, cfg, pair.host.name()));
@@ -106,6 +108,7 @@ Result cmd_add(const Request& req) {
     }
   }
   spdlog::debug("ADD: port {} on {}", pair.host.name(), cfg.bridge);
+  fault::point("ovs.after_port");
 
   // Addresses: from IPAM (none for a pure L2 attachment).
   Result result;
@@ -133,6 +136,7 @@ Result cmd_add(const Request& req) {
     }
   }
   if (!result.ips.empty()) ipconfig::announce_addresses(cont, pair.peer);
+  fault::point("ovs.before_result");
 
   undo.commit();
   spdlog::info("ADD {}/{}: {} on OVS {} <-> {}", req.container_id, req.ifname, pair.host.name(),
