@@ -349,6 +349,18 @@ std::optional<std::string> hostports_missing(const MasqAttachment& owner,
     }
     for (const auto& want : hostport_masq_rules(plan, owner))
       if (!has(kHostportMasqChain, want)) return "missing rule: " + want.op.substr(9);
+    // When the index is trusted, it must know the attachment: a missing element would let
+    // another container publish the same port unnoticed.
+    if (!read_layout(sock, f, false).indexed) continue;
+    const SetName ports = hostport_index_set(f, kPublishedPortsSet);
+    for (const auto& m : plan.mappings) {
+      if (!set_has_element(sock, ports, published_port_key(m.proto, m.host_port))) {
+        return where + "set " + kPublishedPortsSet + " lacks element " + proto_name(m.proto) +
+               " . " + std::to_string(m.host_port);
+      }
+    }
+    if (!set_has_element(sock, hostport_index_set(f, kAttachmentsSet), tagged_owner_key(tag)))
+      return where + "set " + kAttachmentsSet + " lacks this attachment's element";
   }
   return std::nullopt;
 }

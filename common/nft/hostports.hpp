@@ -61,7 +61,8 @@ void teardown_hostports(const MasqAttachment& owner);
 void gc_hostports(std::string_view network,
                   const std::vector<std::pair<std::string, std::string>>& valid_attachments);
 
-/// CHECK: what is missing of the attachment's rules and of the layout; nullopt when all there.
+/// CHECK: what is missing of the attachment's rules and of the layout, and of its index
+/// elements while the index is trusted; nullopt when all there.
 std::optional<std::string> hostports_missing(const MasqAttachment& owner,
                                              const std::vector<HostportPlan>& plans);
 

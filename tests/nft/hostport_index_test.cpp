@@ -193,6 +193,22 @@ TEST_F(RootHostportIndex, ALostSetIsRebuilt) {
   EXPECT_TRUE(add(owner("ctr-c"), plan("10.0.0.4/24", {tcp(8080)})));
 }
 
+// CHECK reports an element the trusted index lacks (an emptied set would hide conflicts).
+TEST_F(RootHostportIndex, CheckWantsTheAttachmentsElements) {
+  const auto a = owner("ctr-a");
+  const auto p = plan("10.0.0.2/24", {tcp(8080)});
+  ASSERT_FALSE(add(a, p));
+  EXPECT_EQ(in_ns([&] { return hostports_missing(a, {p}); }), std::nullopt);
+  ASSERT_EQ(nft("flush set ip cni_hostport published_ports\n"), "");
+  EXPECT_EQ(in_ns([&] { return hostports_missing(a, {p}); }),
+            "ip cni_hostport set published_ports lacks element tcp . 8080");
+  ASSERT_EQ(nft("add element ip cni_hostport published_ports { tcp . 8080 }\n"
+                "flush set ip cni_hostport attachments\n"),
+            "");
+  EXPECT_EQ(in_ns([&] { return hostports_missing(a, {p}); }),
+            "ip cni_hostport set attachments lacks this attachment's element");
+}
+
 TEST_F(RootHostportIndex, GcForgetsTheRemovedAttachments) {
   const auto a = owner("ctr-a");
   const auto b = owner("ctr-b");
