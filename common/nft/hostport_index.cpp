@@ -71,18 +71,18 @@ std::optional<std::string> owner_key_of(const RawRule& r) {
 void HostportIndexChanges::put(Batch& batch, net::Family f) const {
   for (const char* name : {kPublishedPortsSet, kAttachmentsSet}) {
     const SetName set = hostport_index_set(f, name);
-    const bool ports = name == kPublishedPortsSet;
+    const bool ports = std::string_view(name) == kPublishedPortsSet;
+    const auto& adds = ports ? add_ports : add_owners;
+    const auto& deletes = ports ? delete_ports : delete_owners;
     if (rebuild) {
       batch.add_set(*set_declaration(set, hostport_index_set_kind(name)),
                     "add set " + set.table + " " + name);
       flush_set(batch, set);
     } else {
       // A key both deleted and added stays: only the add is sent.
-      delete_set_elements(
-          batch, set,
-          without(ports ? delete_ports : delete_owners, ports ? add_ports : add_owners));
+      delete_set_elements(batch, set, without(deletes, adds));
     }
-    add_set_elements(batch, set, without(ports ? add_ports : add_owners, {}));
+    add_set_elements(batch, set, {adds.begin(), adds.end()});
   }
 }
 
